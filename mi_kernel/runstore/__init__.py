@@ -1,0 +1,56 @@
+"""Immutable, verifiable runs and the hash-chained ledger."""
+
+from __future__ import annotations
+
+from mi_kernel.runstore.context import RunContext, activate, current_run, use_run
+from mi_kernel.runstore.hashing import sha256_file, sha256_frame, sha256_json
+from mi_kernel.runstore.ledger import Ledger
+from mi_kernel.runstore.manifest import Manifest
+from mi_kernel.runstore.store import RunStore, project_root
+from mi_kernel.runstore.verify import VerifyReport, verify_all, verify_run
+
+
+def session(
+    run_id: str | None = None,
+    step: str = "main",
+    pipeline: str = "adhoc",
+    runs_root: str | None = None,
+) -> RunContext:
+    """Join the run a pipeline started (``run_id`` given) or start an ad-hoc one; make it current.
+
+    Notebooks call this in their validation cell with the ``run_id`` Papermill injected; run
+    interactively (``run_id`` empty) they write into a fresh ad-hoc staging run, which
+    :func:`finish` seals.
+    """
+    store = RunStore(runs_root or None)
+    ctx = store.attach(run_id, step=step) if run_id else store.start(pipeline)
+    ctx.step = step
+    return activate(ctx)
+
+
+def finish(ctx: RunContext, adhoc: bool) -> str:
+    """Close a notebook's step: seal ad-hoc runs (the pipeline seals its own); return a summary."""
+    if adhoc:
+        m = ctx.store.seal(ctx.run_id)
+        return f"sealed ad-hoc run {m.run_id} ({len(m.products)} files, root {m.root_hash[:12]})"
+    return f"step {ctx.step!r} of run {ctx.run_id} recorded; the pipeline seals the run"
+
+
+__all__ = [
+    "Ledger",
+    "Manifest",
+    "RunContext",
+    "RunStore",
+    "VerifyReport",
+    "activate",
+    "current_run",
+    "finish",
+    "project_root",
+    "session",
+    "sha256_file",
+    "sha256_frame",
+    "sha256_json",
+    "use_run",
+    "verify_all",
+    "verify_run",
+]

@@ -1,0 +1,140 @@
+"""The context of one run being written: where products go, and how steps record them.
+
+Tools write through the *current* run: ``use_run(ctx)`` sets it for a block, and a
+notebook executed by the pipeline runner joins its run with ``mi.session(run_id, step)``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from mi_kernel.errors import RunError, SealedRunError
+from mi_kernel.runstore.hashing import sha256_file
+from mi_kernel.schemas.records import EventEnvelope
+
+if TYPE_CHECKING:
+    from mi_kernel.runstore.store import RunStore
+
+_CURRENT: contextvars.ContextVar[RunContext | None] = contextvars.ContextVar("mi_run", default=None)
+
+
+class RunContext:
+    """A staging run: write products, record inputs, emit events."""
+
+    def __init__(self, store: RunStore, run_id: str, step: str | None = None) -> None:
+        self.store = store
+        self.run_id = run_id
+        self.step = step or "main"
+
+    def __repr__(self) -> str:
+        return f"RunContext(run_id={self.run_id!r}, step={self.step!r})"
+
+    @property
+    def dir(self) -> Path:
+        d = self.store.staging_dir(self.run_id)
+        if not d.is_dir():
+            raise SealedRunError(
+                f"run {self.run_id!r} is no longer being written (sealed or removed); "
+                "start a new run to write anything"
+            )
+        return d
+
+    # -- products -------------------------------------------------------------------------
+    def path(self, relpath: str) -> Path:
+        """Local path for a product (parent folders created); it must stay inside the run."""
+        p = (self.dir / relpath).resolve()
+        if self.dir.resolve() not in p.parents:
+            raise RunError(f"product path {relpath!r} escapes the run folder")
+        p.parent.mkdir(parents=True, exist_ok=True)
+        return p
+
+    def uri(self, relpath: str) -> str:
+        return f"run://{self.run_id}/{relpath}"
+
+    def write_table(self, df: pd.DataFrame, relpath: str, **kw: Any) -> str:
+        """Write ``df`` as parquet (atomically: temp file then rename); return its URI."""
+        p = self.path(relpath)
+        tmp = p.with_name(p.name + ".partial")
+        df.to_parquet(tmp, index=False, **kw)
+        tmp.replace(p)
+        return self.uri(relpath)
+
+    def write_json(self, obj: Any, relpath: str) -> str:
+        p = self.path(relpath)
+        tmp = p.with_name(p.name + ".partial")
+        tmp.write_text(json.dumps(obj, indent=2, default=str, sort_keys=True))
+        tmp.replace(p)
+        return self.uri(relpath)
+
+    # -- lineage --------------------------------------------------------------------------
+    def record_input(self, name: str, uri: str, sha256: str, rows: int | None = None) -> None:
+        """Declare a dataset this run read, with its content hash."""
+        self._append("_meta/inputs.jsonl", {"name": name, "uri": uri, "sha256": sha256, "rows": rows})
+
+    def emit(
+        self,
+        event_type: str,
+        payload: dict[str, Any] | None = None,
+        parents: tuple[str, ...] | list[str] = (),
+        dataset_hash: str | None = None,
+        ts_event: datetime | None = None,
+    ) -> EventEnvelope:
+        """Emit an Event Envelope into ``events/<step>.jsonl``."""
+        ev = EventEnvelope(
+            event_type=event_type,
+            source=self.step,
+            run_id=self.run_id,
+            ts_event=ts_event or datetime.now(UTC),
+            dataset_hash=dataset_hash,
+            lineage_parents=tuple(parents),
+            payload=payload or {},
+        )
+        self._append(f"events/{self.step}.jsonl", json.loads(ev.model_dump_json()))
+        return ev
+
+    def events(self) -> list[EventEnvelope]:
+        out: list[EventEnvelope] = []
+        for f in sorted((self.dir / "events").glob("*.jsonl")):
+            out += [EventEnvelope.model_validate_json(x) for x in f.read_text().splitlines() if x]
+        return out
+
+    def hash_of(self, uri: str) -> str:
+        return sha256_file(self.store.resolve(uri))
+
+    def _append(self, relpath: str, obj: dict[str, Any]) -> None:
+        with open(self.path(relpath), "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(obj, default=str, sort_keys=True) + "\n")
+
+
+def current_run() -> RunContext:
+    """The run tools write into; raise a clear error when there is none."""
+    ctx = _CURRENT.get()
+    if ctx is None:
+        raise RunError(
+            "no active run: wrap the call in `with mi.use_run(ctx):`, or start one with "
+            "`ctx = mi.session()` (interactive) / `mi run <pipeline>` (scheduled)"
+        )
+    return ctx
+
+
+@contextlib.contextmanager
+def use_run(ctx: RunContext) -> Iterator[RunContext]:
+    token = _CURRENT.set(ctx)
+    try:
+        yield ctx
+    finally:
+        _CURRENT.reset(token)
+
+
+def activate(ctx: RunContext) -> RunContext:
+    """Make ``ctx`` the current run for the rest of this process (a notebook kernel)."""
+    _CURRENT.set(ctx)
+    return ctx

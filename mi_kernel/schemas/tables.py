@@ -1,0 +1,224 @@
+"""Canonical tables: one schema each, checked at boundaries (not in every function).
+
+Every table is long (one row per timestamp x symbol where it has both), timestamps are
+timezone-aware UTC. ``validate`` raises :class:`SchemaError` naming what is wrong;
+``conform`` first coerces the dtypes a reader can fix without guessing (naive or
+other-zone timestamps to UTC, ints to floats) and then validates.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import pandas as pd
+import pyarrow as pa
+
+from mi_kernel.errors import SchemaError
+
+UTC_TS = pa.timestamp("ns", tz="UTC")
+
+
+class TableName(StrEnum):
+    BARS = "bars"
+    CORPORATE_ACTIONS = "corporate_actions"
+    UNIVERSE = "universe"
+    FUNDAMENTALS = "fundamentals"
+    NEWS = "news"
+    FEATURES = "features"
+    LABELS = "labels"
+    SIGNALS = "signals"
+    WEIGHTS = "weights"
+    ORDERS = "orders"
+    FILLS = "fills"
+    QUARANTINE = "quarantine"
+
+
+TABLES: dict[TableName, pa.Schema] = {
+    TableName.BARS: pa.schema(
+        [
+            ("ts", UTC_TS),
+            ("symbol", pa.string()),
+            ("open", pa.float64()),
+            ("high", pa.float64()),
+            ("low", pa.float64()),
+            ("close", pa.float64()),
+            ("volume", pa.float64()),
+        ]
+    ),
+    # action: "split" (value = new shares per old share) or "dividend" (value = cash per share),
+    # effective on the ex-date ts.
+    TableName.CORPORATE_ACTIONS: pa.schema(
+        [("ts", UTC_TS), ("symbol", pa.string()), ("action", pa.string()), ("value", pa.float64())]
+    ),
+    # Point-in-time membership: a symbol is a member on [start, end); end is null while listed.
+    TableName.UNIVERSE: pa.schema(
+        [
+            ("symbol", pa.string()),
+            ("start", UTC_TS),
+            ("end", UTC_TS),
+            ("sector", pa.string()),
+        ]
+    ),
+    # ts = fiscal period end; ts_known = when the figure became public (use this for joins).
+    TableName.FUNDAMENTALS: pa.schema(
+        [
+            ("ts", UTC_TS),
+            ("ts_known", UTC_TS),
+            ("symbol", pa.string()),
+            ("book_value", pa.float64()),
+            ("earnings", pa.float64()),
+            ("sales", pa.float64()),
+            ("shares", pa.float64()),
+        ]
+    ),
+    TableName.NEWS: pa.schema(
+        [
+            ("ts", UTC_TS),
+            ("symbol", pa.string()),
+            ("headline", pa.string()),
+            ("sentiment", pa.float64()),
+        ]
+    ),
+    # Feature Row: ts, symbol, then one float64 column per feature (checked by prefix-free rule).
+    TableName.FEATURES: pa.schema([("ts", UTC_TS), ("symbol", pa.string())]),
+    # ts_end: the last timestamp whose data the label uses (splitters purge on it).
+    TableName.LABELS: pa.schema(
+        [
+            ("ts", UTC_TS),
+            ("symbol", pa.string()),
+            ("ts_end", UTC_TS),
+            ("label", pa.float64()),
+        ]
+    ),
+    TableName.SIGNALS: pa.schema(
+        [
+            ("ts", UTC_TS),
+            ("symbol", pa.string()),
+            ("score", pa.float64()),
+            ("confidence", pa.float64()),
+            ("model_version", pa.string()),
+            ("top_features", pa.string()),
+        ]
+    ),
+    TableName.WEIGHTS: pa.schema([("ts", UTC_TS), ("symbol", pa.string()), ("weight", pa.float64())]),
+    TableName.ORDERS: pa.schema(
+        [
+            ("ts", UTC_TS),
+            ("symbol", pa.string()),
+            ("quantity", pa.float64()),
+            ("order_type", pa.string()),
+            ("limit_price", pa.float64()),
+        ]
+    ),
+    TableName.FILLS: pa.schema(
+        [
+            ("ts", UTC_TS),
+            ("symbol", pa.string()),
+            ("quantity", pa.float64()),
+            ("price", pa.float64()),
+            ("commission", pa.float64()),
+            ("spread_cost", pa.float64()),
+        ]
+    ),
+    # Rows removed by a quality gate: the original row (as JSON) and the reason.
+    TableName.QUARANTINE: pa.schema(
+        [
+            ("row_id", pa.int64()),
+            ("check", pa.string()),
+            ("reason", pa.string()),
+            ("ts", UTC_TS),
+            ("symbol", pa.string()),
+            ("row", pa.string()),
+        ]
+    ),
+}
+
+#: Tables whose schema lists only the key columns; every other column must be float64.
+_OPEN_TABLES = {TableName.FEATURES}
+
+
+def _is_float(dtype: object) -> bool:
+    return pd.api.types.is_float_dtype(dtype)
+
+
+def _matches(series: pd.Series, field: pa.Field) -> bool:
+    t = field.type
+    if pa.types.is_timestamp(t):
+        return isinstance(series.dtype, pd.DatetimeTZDtype) and str(series.dtype.tz) == "UTC"
+    if pa.types.is_string(t):
+        return pd.api.types.is_object_dtype(series.dtype) or pd.api.types.is_string_dtype(
+            series.dtype
+        )
+    if pa.types.is_floating(t):
+        return _is_float(series.dtype)
+    if pa.types.is_integer(t):
+        return pd.api.types.is_integer_dtype(series.dtype)
+    return True
+
+
+def validate(df: pd.DataFrame, table: str | TableName) -> pd.DataFrame:
+    """Check ``df`` against the canonical schema of ``table``; return it unchanged.
+
+    Raises
+    ------
+    SchemaError
+        Naming every missing column and every column of the wrong dtype.
+    """
+    name = TableName(table)
+    schema = TABLES[name]
+    missing = [f.name for f in schema if f.name not in df.columns]
+    wrong = [
+        f"{f.name} is {df[f.name].dtype}, expected {f.type}"
+        for f in schema
+        if f.name in df.columns and not _matches(df[f.name], f)
+    ]
+    if name in _OPEN_TABLES:
+        wrong += [
+            f"{c} is {df[c].dtype}, expected float64"
+            for c in df.columns
+            if c not in schema.names and not _is_float(df[c].dtype)
+        ]
+    if missing or wrong:
+        parts = []
+        if missing:
+            parts.append(f"missing columns {missing}")
+        if wrong:
+            parts.append("; ".join(wrong))
+        raise SchemaError(
+            f"table {name.value!r} does not match its canonical schema: {', '.join(parts)}. "
+            f"Expected columns {schema.names}; use mi_kernel.schemas.conform() to coerce dtypes."
+        )
+    return df
+
+
+def to_utc(values: pd.Series | pd.Index) -> pd.Series:
+    """Return timestamps as tz-aware UTC; naive values are taken to be UTC."""
+    s = pd.to_datetime(pd.Series(values), utc=False)
+    if s.dt.tz is None:
+        return s.dt.tz_localize("UTC")
+    return s.dt.tz_convert("UTC")
+
+
+def conform(df: pd.DataFrame, table: str | TableName) -> pd.DataFrame:
+    """Coerce fixable dtypes (timestamps to UTC, numbers to float64), order columns, validate."""
+    name = TableName(table)
+    schema = TABLES[name]
+    out = df.copy()
+    for f in schema:
+        if f.name not in out.columns:
+            continue
+        if pa.types.is_timestamp(f.type):
+            out[f.name] = to_utc(out[f.name]).to_numpy()
+            out[f.name] = pd.to_datetime(out[f.name], utc=True)
+        elif pa.types.is_floating(f.type) and pd.api.types.is_numeric_dtype(out[f.name]):
+            out[f.name] = out[f.name].astype("float64")
+        elif pa.types.is_string(f.type):
+            out[f.name] = out[f.name].astype(object).where(out[f.name].notna(), None)
+    if name in _OPEN_TABLES:
+        for c in out.columns:
+            if c not in schema.names and pd.api.types.is_numeric_dtype(out[c]):
+                out[c] = out[c].astype("float64")
+        order = schema.names + [c for c in out.columns if c not in schema.names]
+    else:
+        order = [c for c in schema.names if c in out.columns]
+    return validate(out[order].reset_index(drop=True), name)
