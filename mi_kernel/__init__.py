@@ -7,8 +7,26 @@ heavy libraries are imported by the subpackages that need them, when they are us
 from __future__ import annotations
 
 from mi_kernel.errors import MIError
-from mi_kernel.runstore import RunStore, current_run, finish, session, use_run
+from mi_kernel.runstore import (
+    RunStore,
+    current_run,
+    finish,
+    read_json,
+    read_table,
+    session,
+    use_run,
+)
 
 __version__ = "0.1.0"
 
-__all__ = ["MIError", "RunStore", "__version__", "current_run", "finish", "session", "use_run"]
+__all__ = [
+    "MIError",
+    "RunStore",
+    "__version__",
+    "current_run",
+    "finish",
+    "read_json",
+    "read_table",
+    "session",
+    "use_run",
+]

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from mi_kernel.runstore.context import RunContext, activate, current_run, use_run
 from mi_kernel.runstore.hashing import sha256_file, sha256_frame, sha256_json
 from mi_kernel.runstore.ledger import Ledger
 from mi_kernel.runstore.manifest import Manifest
 from mi_kernel.runstore.store import RunStore, project_root
 from mi_kernel.runstore.verify import VerifyReport, verify_all, verify_run
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def session(
@@ -36,6 +41,27 @@ def finish(ctx: RunContext, adhoc: bool) -> str:
     return f"step {ctx.step!r} of run {ctx.run_id} recorded; the pipeline seals the run"
 
 
+def read_table(uri: str) -> pd.DataFrame:
+    """Read a parquet artifact by URI (through the current run's store, else the default one)."""
+    import pandas as pd
+
+    return pd.read_parquet(_store().resolve(uri))
+
+
+def read_json(uri: str) -> Any:
+    """Read a JSON artifact by URI."""
+    import json
+
+    return json.loads(_store().resolve(uri).read_text())
+
+
+def _store() -> RunStore:
+    from mi_kernel.runstore.context import _CURRENT
+
+    ctx = _CURRENT.get()
+    return ctx.store if ctx is not None else RunStore()
+
+
 __all__ = [
     "Ledger",
     "Manifest",
@@ -46,6 +72,8 @@ __all__ = [
     "current_run",
     "finish",
     "project_root",
+    "read_json",
+    "read_table",
     "session",
     "sha256_file",
     "sha256_frame",

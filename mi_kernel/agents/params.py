@@ -1,0 +1,85 @@
+"""Frozen parameter models, one per agent notebook.
+
+A notebook's ``parameters`` cell holds JSON-able literals; its next cell validates them here,
+so a typo or a bad value stops the notebook at once with a message naming the parameter.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class AgentParams(BaseModel):
+    """Parameters every agent takes: the run it joins (empty = an ad-hoc run) and its step name."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    run_id: str = ""
+    runs_root: str = ""
+    step: str
+
+    @property
+    def adhoc(self) -> bool:
+        return not self.run_id
+
+
+class IngestParams(AgentParams):
+    source: str = "sp500_ohlcv"
+    symbols: tuple[str, ...] = ()
+    start: str | None = None
+    end: str | None = None
+
+
+class QualityParams(AgentParams):
+    bars_uri: str
+
+
+class FeaturesParams(AgentParams):
+    bars_uri: str
+    recipe_id: str = "core"
+
+
+class TrainingParams(AgentParams):
+    features_uri: str
+    label_def: str = "fwd_ret_5d"
+    estimators: tuple[str, ...] = ("ridge", "hgb")
+    features: tuple[str, ...] = ()
+    n_splits: int = Field(5, ge=2)
+    embargo: int = Field(0, ge=0)
+
+    @field_validator("estimators")
+    @classmethod
+    def _some(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        if not v:
+            raise ValueError("name at least one estimator, e.g. ['ridge']")
+        return v
+
+
+class SignalsParams(AgentParams):
+    selection_uri: str
+    asof: str | None = None
+
+
+class PortfolioParams(AgentParams):
+    signals_ref_uri: str
+    book: dict[str, Any]
+    sector_source: str = "sp500_ohlcv"
+
+
+class ComplianceParams(AgentParams):
+    targets_uri: str
+    book: dict[str, Any]
+    sector_source: str = "sp500_ohlcv"
+    approver: str = ""
+
+
+class BacktestParams(AgentParams):
+    selection_uri: str
+    costs: dict[str, float] = Field(default_factory=dict)
+    book: dict[str, Any] = Field(default_factory=dict)
+    baselines: tuple[str, ...] = ("equal_weight",)
+
+
+class ReportParams(AgentParams):
+    pass

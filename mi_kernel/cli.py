@@ -1,0 +1,141 @@
+"""The ``mi`` command: run pipelines and inspect, show and verify runs.
+
+    mi run <pipeline> [-p key=value ...]
+    mi runs list | show <run_id> | verify [<run_id>]
+    mi pipelines
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from mi_kernel.errors import MIError
+
+
+def _parse_params(pairs: Sequence[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise MIError(f"parameter {pair!r} is not key=value (e.g. -p source=sp500_ohlcv)")
+        out[key.strip()] = value
+    return out
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from mi_kernel.pipeline import run_pipeline
+    from mi_kernel.runstore import RunStore
+
+    store = RunStore(args.runs_root)
+    manifest = run_pipeline(args.pipeline, _parse_params(args.param), store=store)
+    d = store.sealed_dir(manifest.run_id)
+    print(f"sealed run {manifest.run_id} ({manifest.status}), root hash {manifest.root_hash[:16]}")
+    print(f"  folder:     {d}")
+    for rel in sorted(manifest.products):
+        if rel.startswith("report/") or rel.endswith("tearsheet.html"):
+            print(f"  {'report:' if rel.startswith('report/') else 'tear sheet:':<11} {d / rel}")
+    print(f"  verify:     mi runs verify {manifest.run_id}")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from mi_kernel.runstore import RunStore
+
+    store = RunStore(args.runs_root)
+    rows = list(store.runs())
+    if not rows:
+        print(f"no sealed runs under {store.root}")
+        return 0
+    print(f"{'run id':<44} {'pipeline':<10} {'status':<10} {'steps':>5} {'seconds':>8}")
+    for m in rows:
+        secs = sum(s.seconds for s in m.steps)
+        print(f"{m.run_id:<44} {m.pipeline:<10} {m.status:<10} {len(m.steps):>5} {secs:>8.1f}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from mi_kernel.runstore import RunStore
+
+    m = RunStore(args.runs_root).manifest(args.run_id)
+    if args.json:
+        print(m.model_dump_json(indent=2))
+        return 0
+    print(f"run        {m.run_id}\npipeline   {m.pipeline}\nstatus     {m.status}")
+    print(f"code       {m.code_version}\nlock       {(m.lock_sha256 or '-')[:16]}")
+    print(f"root hash  {m.root_hash}\nparameters {json.dumps(m.parameters, default=str)}")
+    if m.error:
+        print(f"error      {m.error}")
+    print("steps:")
+    for s in m.steps:
+        print(f"  {s.name:<12} {s.status:<10} {s.seconds:7.1f}s  {s.notebook}")
+    print("inputs:")
+    for i in m.inputs:
+        print(f"  {i.name:<24} {i.sha256[:16]}  rows={i.rows}")
+    print(f"products: {len(m.products)} files")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from mi_kernel.runstore import RunStore, verify_all, verify_run
+
+    store = RunStore(args.runs_root)
+    if args.run_id:
+        reports = [verify_run(store, args.run_id)]
+        reports.insert(0, type(reports[0])("ledger", tuple(store.ledger.verify())))
+    else:
+        reports = verify_all(store)
+    bad = [r for r in reports if not r.ok]
+    for r in reports:
+        print(f"{'ok ' if r.ok else 'BAD'} {r.run_id}")
+        for p in r.problems:
+            print(f"    {p}")
+    print(f"{len(reports) - len(bad)} verified, {len(bad)} with problems")
+    return 1 if bad else 0
+
+
+def cmd_pipelines(args: argparse.Namespace) -> int:
+    from mi_kernel.pipeline import load_pipelines
+
+    for name, spec in load_pipelines().items():
+        print(f"{name}: {spec.description}")
+        print(f"  steps: {' -> '.join(s.name for s in spec.steps)}")
+        print(f"  parameters: {json.dumps(spec.parameters, default=str)}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="mi", description="mi market-intelligence platform")
+    p.add_argument("--runs-root", default=None, help="runs folder (default: MI_RUNS_ROOT or ./runs)")
+    sub = p.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run a declared pipeline into a sealed run")
+    run.add_argument("pipeline")
+    run.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE")
+    run.set_defaults(func=cmd_run)
+    runs = sub.add_parser("runs", help="list, show and verify runs")
+    rsub = runs.add_subparsers(dest="runs_command", required=True)
+    rsub.add_parser("list").set_defaults(func=cmd_list)
+    show = rsub.add_parser("show")
+    show.add_argument("run_id")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(func=cmd_show)
+    ver = rsub.add_parser("verify")
+    ver.add_argument("run_id", nargs="?")
+    ver.set_defaults(func=cmd_verify)
+    sub.add_parser("pipelines", help="list declared pipelines").set_defaults(func=cmd_pipelines)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except MIError as exc:
+        print(f"mi: error: {exc}", file=sys.stderr)
+        return 2 if not exc.__class__.__name__ == "PipelineError" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

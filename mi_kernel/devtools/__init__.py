@@ -1,0 +1,1 @@
+"""Developer tools run by the Makefile (not imported by the kernel)."""

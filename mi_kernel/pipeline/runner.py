@@ -1,0 +1,165 @@
+"""Execute a declared pipeline with Papermill into one run, then seal it.
+
+Each step's notebook is executed with its parameters into ``notebooks/<notebook>`` inside the
+staging run; its declared products must exist afterwards. A failing cell stops the pipeline:
+the run is sealed with status ``failed`` and keeps the executed notebook showing the failing
+cell; :class:`PipelineError` names the notebook and the cell.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from mi_kernel.errors import PipelineError
+from mi_kernel.pipeline.spec import PipelineSpec, StepSpec, load_pipeline, notebooks_dir
+from mi_kernel.runstore import Manifest, RunContext, RunStore
+
+KERNEL = "python3"
+RESERVED = ("run_id", "runs_root", "step")
+Echo = Callable[[str], None]
+
+
+def _stderr(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def _kernel_env(store: RunStore) -> Iterator[None]:
+    """Environment the notebook kernels inherit: quiet libraries, non-interactive plots."""
+    keep = dict(os.environ)
+    os.environ.update(
+        {
+            "MI_RUNS_ROOT": str(store.root),
+            "MPLBACKEND": "Agg",
+            "PYTHONWARNINGS": "ignore",
+            "TQDM_DISABLE": "1",
+            "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        }
+    )
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(keep)
+
+
+def step_parameters(
+    spec: PipelineSpec, step: StepSpec, params: dict[str, Any], ctx: RunContext, declared: set[str]
+) -> dict[str, Any]:
+    """Parameters for one step: the pipeline's that its notebook declares, the step's own, the run's."""
+    out = {k: v for k, v in params.items() if k in declared}
+    for key, value in step.parameters.items():
+        out[key] = value.format(run_id=ctx.run_id, **params) if isinstance(value, str) else value
+    out.update(run_id=ctx.run_id, runs_root=str(ctx.store.root), step=step.name)
+    unknown = sorted(set(out) - declared)
+    if unknown:
+        raise PipelineError(
+            f"step {step.name!r}: notebook {step.notebook} has no parameter(s) {unknown} in its "
+            "cell tagged 'parameters'; add them there or remove them from pipelines.yml"
+        )
+    return out
+
+
+def _cell_seconds(nb_path: Path) -> float:
+    import nbformat
+
+    nb = nbformat.read(nb_path, as_version=4)
+    return sum(float(c.metadata.get("papermill", {}).get("duration") or 0.0) for c in nb.cells)
+
+
+def render_report(executed: Path, out: Path) -> Path:
+    """Render an executed notebook as a code-free HTML report (outputs only)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
+    out.write_text(body, encoding="utf-8")
+    return out
+
+
+def _execute_step(
+    spec: PipelineSpec, step: StepSpec, params: dict[str, Any], ctx: RunContext, folder: Path
+) -> dict[str, Any]:
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    src = folder / step.notebook
+    declared = set(pm.inspect_notebook(str(src)))
+    nb_params = step_parameters(spec, step, params, ctx, declared)
+    out = ctx.path(f"notebooks/{step.notebook}")
+    started, t0 = datetime.now(UTC), time.perf_counter()
+    record: dict[str, Any] = {
+        "name": step.name,
+        "notebook": step.notebook,
+        "started": started.isoformat(),
+        "parameters": {k: v for k, v in nb_params.items() if k not in RESERVED},
+    }
+    try:
+        pm.execute_notebook(
+            str(src), str(out), parameters=nb_params, kernel_name=KERNEL, progress_bar=False,
+            cwd=str(folder), log_output=False,
+        )
+    except PapermillExecutionError as exc:
+        record.update(
+            status="failed",
+            seconds=time.perf_counter() - t0,
+            error=f"{step.notebook}, cell In [{exc.exec_count}]: {exc.ename}: {exc.evalue}",
+        )
+        return record
+    seconds = time.perf_counter() - t0
+    record.update(status="succeeded", seconds=seconds)
+    record["papermill_overhead_seconds"] = max(0.0, seconds - _cell_seconds(out))
+    missing = [p for p in step.products if not (ctx.dir / p).exists()]
+    if missing:
+        record.update(status="failed", error=f"{step.notebook} did not write its products {missing}")
+    elif step.report:
+        render_report(out, ctx.path(f"report/{Path(step.notebook).stem}.html"))
+    return record
+
+
+def run_pipeline(
+    name: str,
+    overrides: dict[str, Any] | None = None,
+    store: RunStore | None = None,
+    folder: Path | None = None,
+    echo: Echo | None = _stderr,
+) -> Manifest:
+    """Run pipeline ``name`` with parameter ``overrides``; return the sealed run's manifest.
+
+    Raises
+    ------
+    PipelineError
+        When a step fails; the run is still sealed, with status ``failed``.
+    """
+    folder = folder or notebooks_dir()
+    spec = load_pipeline(name, folder)
+    params = spec.resolve_parameters(overrides or {})
+    store = store or RunStore()
+    ctx = store.start(name, params)
+    say = echo or (lambda _msg: None)
+    say(f"run {ctx.run_id}: pipeline {name!r}, {len(spec.steps)} steps")
+    failure: str | None = None
+    with _kernel_env(store):
+        for i, step in enumerate(spec.steps, start=1):
+            say(f"  [{i}/{len(spec.steps)}] {step.name:<12} {step.notebook} ...")
+            record = _execute_step(spec, step, params, ctx, folder)
+            ctx._append("_meta/steps.jsonl", record)
+            say(f"  [{i}/{len(spec.steps)}] {step.name:<12} {record['status']} in {record['seconds']:.1f}s")
+            if record["status"] != "succeeded":
+                failure = f"step {step.name!r} failed: {record['error']}"
+                break
+    manifest = store.seal(ctx.run_id, status="failed" if failure else "succeeded", error=failure)
+    if failure:
+        raise PipelineError(
+            f"{failure}. The run {ctx.run_id} is kept, marked failed; open "
+            f"{store.sealed_dir(ctx.run_id)}/notebooks/ to see the failing cell"
+        )
+    return manifest

@@ -1,0 +1,400 @@
+"""The eight tools of the specification: the API spine.
+
+Notebooks, the CLI, the dashboards and the MCP server all call these. Inputs and outputs are
+URIs of artifacts inside a run (``run://<run_id>/<path>``); every tool writes into the
+*current* run (see :func:`mi_kernel.runstore.use_run` / :func:`mi_kernel.session`), records
+the datasets it read with their content hashes, and emits an Event Envelope with its lineage.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+
+from mi_kernel.errors import ComplianceError, ConfigError, RunError
+from mi_kernel.runstore import RunContext, current_run, sha256_frame, sha256_json
+from mi_kernel.schemas import PortfolioInstruction, TargetPosition, conform
+
+_SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def _slug(text: str) -> str:
+    return _SAFE.sub("-", str(text)).strip("-") or "x"
+
+
+def _read(ctx: RunContext, uri: str) -> pd.DataFrame:
+    return pd.read_parquet(ctx.store.resolve(uri))
+
+
+def _meta(ctx: RunContext, uri: str) -> dict[str, Any]:
+    """Sidecar metadata written beside a table (``<name>.meta.json``)."""
+    path = ctx.store.resolve(uri)
+    side = path.with_name(path.name.removesuffix(".parquet") + ".meta.json")
+    return json.loads(side.read_text()) if side.exists() else {}
+
+
+def _write_new(ctx: RunContext, df: pd.DataFrame, relpath: str, meta: dict[str, Any]) -> str:
+    if (ctx.dir / relpath).exists():
+        raise RunError(
+            f"{relpath} was already written in run {ctx.run_id}; products are immutable — "
+            "pass another name= or start a new run"
+        )
+    uri = ctx.write_table(df, relpath)
+    ctx.write_json(meta, relpath.removesuffix(".parquet") + ".meta.json")
+    return uri
+
+
+# -- 1. fetch_market_data --------------------------------------------------------------------
+def fetch_market_data(
+    symbols: Sequence[str] | None,
+    start: str | None,
+    end: str | None,
+    source: str = "sp500_ohlcv",
+    name: str = "bars",
+) -> str:
+    """Load canonical bars from a catalog source into the run; return the parquet URI.
+
+    ``symbols`` empty or None means every symbol the source has.
+    """
+    from mi_kernel import data
+
+    ctx = current_run()
+    bars = data.load_bars(source, list(symbols) if symbols else None, start, end)
+    digest = sha256_frame(bars)
+    meta = {"source": source, "symbols": sorted(bars["symbol"].unique()), "start": start, "end": end}
+    uri = _write_new(ctx, bars, f"data/{_slug(name)}.parquet", {**meta, "sha256": digest})
+    ctx.record_input(source, f"catalog://{source}", digest, rows=len(bars))
+    ctx.emit(
+        "market_data.fetched",
+        {"uri": uri, "rows": len(bars), "symbols": len(meta["symbols"]), "source": source},
+        parents=[f"catalog://{source}"],
+        dataset_hash=digest,
+    )
+    return uri
+
+
+# -- 2. quality_report -----------------------------------------------------------------------
+def quality_report(dataset_uri: str, expected_symbols: Sequence[str] | None = None) -> dict[str, Any]:
+    """Check a bars table; quarantine bad rows with reasons; return ``{score, anomalies, ...}``.
+
+    Writes ``quality/clean_bars.parquet`` (what later steps use), ``quality/quarantine.parquet``
+    and ``quality/report.json``. Every input row is in exactly one of clean or quarantine.
+    """
+    from mi_kernel import quality
+
+    ctx = current_run()
+    bars = _read(ctx, dataset_uri)
+    result = quality.run_checks(bars, expected_symbols=expected_symbols)
+    parent = _meta(ctx, dataset_uri)
+    clean_uri = _write_new(
+        ctx, result.clean, "quality/clean_bars.parquet", {**parent, "parent": dataset_uri}
+    )
+    q_uri = ctx.write_table(result.quarantine, "quality/quarantine.parquet")
+    report = {
+        **result.to_dict(),
+        "dataset_uri": dataset_uri,
+        "clean_uri": clean_uri,
+        "quarantine_uri": q_uri,
+        "rows_in": len(bars),
+        "rows_clean": len(result.clean),
+        "rows_quarantined": int(result.quarantine["row_id"].nunique()),
+    }
+    ctx.write_json(report, "quality/report.json")
+    ctx.emit(
+        "quality.checked",
+        {k: report[k] for k in ("score", "rows_in", "rows_clean", "rows_quarantined")},
+        parents=[dataset_uri],
+        dataset_hash=sha256_frame(result.clean),
+    )
+    return report
+
+
+# -- 3. compute_features ---------------------------------------------------------------------
+def compute_features(parquet_uri: str, recipe_id: str = "core", market: str | None = "auto") -> str:
+    """Compute a feature recipe over a bars table; return the feature table URI.
+
+    ``market="auto"`` uses the S&P 500 index for betas when it covers the window, else the
+    equal-weighted universe return (said in the table's metadata); ``None`` forces the latter.
+    """
+    from mi_kernel import data, features
+
+    ctx = current_run()
+    bars = _read(ctx, parquet_uri)
+    market_series, market_name = None, "equal-weighted universe"
+    if market == "auto":
+        index = data.load_benchmark("sp500")
+        lo, hi = bars["ts"].min(), bars["ts"].max()
+        if index.index.min() <= lo and index.index.max() >= hi:
+            market_series, market_name = index, "S&P 500 index"
+    table = features.compute_features(bars, recipe_id, market=market_series)
+    meta = {
+        "recipe_id": recipe_id,
+        "bars_uri": parquet_uri,
+        "market": market_name,
+        "features": [c for c in table.columns if c not in ("ts", "symbol")],
+    }
+    uri = _write_new(ctx, table, f"features/{_slug(recipe_id)}.parquet", meta)
+    ctx.emit(
+        "features.computed",
+        {"uri": uri, "rows": len(table), "recipe_id": recipe_id},
+        parents=[parquet_uri],
+        dataset_hash=sha256_frame(table),
+    )
+    return uri
+
+
+# -- 4. train_model --------------------------------------------------------------------------
+def train_model(
+    feature_table_uri: str, label_def: str = "fwd_ret_5d", config: Mapping[str, Any] | None = None
+) -> str:
+    """Train walk-forward (purged, embargoed), register the model with its card; return its version."""
+    from mi_kernel import labels, models
+
+    ctx = current_run()
+    feats = _read(ctx, feature_table_uri)
+    meta = _meta(ctx, feature_table_uri)
+    if "bars_uri" not in meta:
+        raise ConfigError(
+            f"{feature_table_uri} has no recorded bars lineage; compute it with compute_features()"
+        )
+    bars = _read(ctx, meta["bars_uri"])
+    spec = labels.parse_label_def(label_def)
+    lab = labels.forward_returns(bars, spec.horizon)
+    if spec.kind == "classification":
+        lab = lab.assign(label=(lab["label"] > 0).astype("float64"))
+    cfg = models.TrainConfig.model_validate(dict(config or {}))
+    model = models.train(feats, lab, label_def, cfg, inputs=(feature_table_uri,))
+    folder = f"models/{model.model_version}"
+    models.save(model, ctx.path(folder))
+    ctx.write_table(model.oos, f"{folder}/oos_predictions.parquet")
+    ctx.store.ledger.append(
+        "model_registered",
+        model.model_version,
+        actor=cfg.owner,
+        detail={"uri": ctx.uri(folder), "run_id": ctx.run_id, "metrics": model.card.metrics},
+    )
+    ctx.emit(
+        "model.registered",
+        {"model_version": model.model_version, "uri": ctx.uri(folder), "metrics": model.card.metrics},
+        parents=[feature_table_uri, meta["bars_uri"]],
+    )
+    return model.model_version
+
+
+def model_uri(model_version: str, ctx: RunContext | None = None) -> str:
+    """Where a registered model lives (from the ledger)."""
+    ctx = ctx or current_run()
+    found = ctx.store.ledger.find("model_registered", model_version)
+    if not found:
+        raise ConfigError(
+            f"model version {model_version!r} is not registered; train it with train_model() "
+            "or list registrations in the ledger"
+        )
+    return str(found[-1].detail["uri"])
+
+
+def load_model(model_version: str, ctx: RunContext | None = None) -> Any:
+    from mi_kernel import models
+
+    ctx = ctx or current_run()
+    return models.load(ctx.store.resolve(model_uri(model_version, ctx)))
+
+
+# -- 5. score_signals ------------------------------------------------------------------------
+def score_signals(model_version: str, asof: str | None = None) -> str:
+    """Score the model on the features known at ``asof`` (default: latest); return the topic URI.
+
+    The signals table follows the Signal schema (score, confidence, model_version,
+    top_features as JSON of ``[feature, contribution]``).
+    """
+    from mi_kernel import models
+
+    ctx = current_run()
+    model = load_model(model_version, ctx)
+    feature_uri = model.card.inputs[0]
+    feats = _read(ctx, feature_uri)
+    when = pd.Timestamp(asof, tz="UTC") if asof else feats["ts"].max()
+    known = feats[feats["ts"] <= when]
+    if known.empty:
+        raise ConfigError(f"no features are known at asof={asof!r}; the table starts {feats['ts'].min()}")
+    latest = known[known["ts"] == known["ts"].max()]
+    signals = models.predict(model, latest)
+    signals = signals.assign(model_version=model_version)
+    signals = conform(signals, "signals")
+    stamp = signals["ts"].max().strftime("%Y-%m-%d")
+    uri = _write_new(
+        ctx, signals, f"signals/{_slug(model_version)}/{stamp}.parquet",
+        {"model_version": model_version, "asof": stamp, "features_uri": feature_uri},
+    )
+    ctx.emit(
+        "signals.scored",
+        {"uri": uri, "asof": stamp, "n": len(signals)},
+        parents=[feature_uri, model_uri(model_version, ctx)],
+        dataset_hash=sha256_frame(signals),
+        ts_event=signals["ts"].max().to_pydatetime(),
+    )
+    return uri
+
+
+# -- 6. run_backtest -------------------------------------------------------------------------
+def run_backtest(
+    strategy_id: str,
+    start: str | None = None,
+    end: str | None = None,
+    costs: Mapping[str, Any] | None = None,
+    constraints: Mapping[str, Any] | None = None,
+    bars_uri: str | None = None,
+    benchmark: str | None = "sp500",
+    params: Mapping[str, Any] | None = None,
+) -> str:
+    """Backtest a strategy on the run's clean bars; return the URI of its report JSON.
+
+    ``strategy_id`` is a registered strategy (``mi_kernel.backtest.STRATEGIES``) or
+    ``model:<model_version>``, which trades the model's walk-forward out-of-sample predictions.
+    Writes the report, daily returns and a quantstats tear sheet under ``backtests/<id>/``.
+    """
+    from mi_kernel import backtest, compliance, data, portfolio, reporting
+
+    ctx = current_run()
+    bars_uri = bars_uri or _default_bars(ctx)
+    bars = _read(ctx, bars_uri)
+    cost_cfg = backtest.Costs.model_validate(dict(costs or {}))
+    book = compliance.Book.model_validate(dict(constraints)) if constraints else None
+    clip = (lambda w: compliance.apply_limits(w, book)) if book else None
+    parents = [bars_uri]
+    if strategy_id.startswith("model:"):
+        version = strategy_id.removeprefix("model:")
+        oos = pd.read_parquet(ctx.store.resolve(model_uri(version, ctx)) / "oos_predictions.parquet")
+        sig = oos.rename(columns={"prediction": "score"})[["ts", "symbol", "score"]]
+        weights = portfolio.signals_to_weights(sig, **dict(params or {}))
+        result = backtest.simulate(_window(weights, start, end), _window(bars, start, end), cost_cfg)
+        parents.append(model_uri(version, ctx))
+    else:
+        result = backtest.run(strategy_id, bars, start, end, cost_cfg, constraints=clip, **dict(params or {}))
+    bench = data.load_benchmark(benchmark) if benchmark else None
+    folder = f"backtests/{_slug(strategy_id)}"
+    n_trials = 1 + sum(1 for e in ctx.events() if e.event_type == "backtest.completed")
+    report = reporting.backtest_report(result, bench, n_trials=n_trials)
+    report.update(strategy_id=strategy_id, costs=cost_cfg.model_dump(), bars_uri=bars_uri,
+                  n_trials_counted_in_run=n_trials)
+    ctx.write_table(result.returns.rename("returns").to_frame().reset_index(), f"{folder}/returns.parquet")
+    tear = reporting.tearsheet(result.returns, bench, ctx.path(f"{folder}/tearsheet.html"),
+                               title=f"{strategy_id} — mi backtest")
+    report["tearsheet_uri"] = ctx.uri(f"{folder}/{tear.name}")
+    uri = ctx.write_json(report, f"{folder}/report.json")
+    ctx.emit("backtest.completed", {"uri": uri, "strategy_id": strategy_id}, parents=parents)
+    return uri
+
+
+def _default_bars(ctx: RunContext) -> str:
+    for rel in ("quality/clean_bars.parquet", "data/bars.parquet"):
+        if (ctx.dir / rel).exists():
+            return ctx.uri(rel)
+    raise RunError(f"run {ctx.run_id} has no bars yet: call fetch_market_data() first or pass bars_uri")
+
+
+def _window(df: pd.DataFrame, start: str | None, end: str | None) -> pd.DataFrame:
+    mask = pd.Series(True, index=df.index)
+    if start:
+        mask &= df["ts"] >= pd.Timestamp(start, tz="UTC")
+    if end:
+        mask &= df["ts"] <= pd.Timestamp(end, tz="UTC")
+    return df[mask]
+
+
+# -- 7. pretrade_check -----------------------------------------------------------------------
+def pretrade_check(signals_topic: str, book: Mapping[str, Any]) -> dict[str, Any]:
+    """Check proposed positions against a book's limits: ``{ok: True}`` or ``{ok: False, violations}``.
+
+    ``signals_topic`` is a signals table (turned into weights with the book's
+    ``construction`` settings) or a weights table (checked as it is).
+    """
+    from mi_kernel import compliance
+
+    ctx = current_run()
+    weights = _as_weights(ctx, signals_topic, book)
+    result = compliance.check(weights, compliance.Book.model_validate(_book_fields(book)))
+    out = result.to_dict()
+    ctx.write_json({**out, "checked": signals_topic}, f"compliance/pretrade-{_slug(sha256_json(out))[:8]}.json")
+    ctx.emit("pretrade.checked", {"ok": out["ok"], "n_violations": len(out.get("violations", []))},
+             parents=[signals_topic])
+    return out
+
+
+def _book_fields(book: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in dict(book).items() if k != "construction"}
+
+
+def _as_weights(ctx: RunContext, uri: str, book: Mapping[str, Any]) -> pd.DataFrame:
+    from mi_kernel import portfolio
+
+    table = _read(ctx, uri)
+    if "weight" in table.columns:
+        return table
+    if "score" not in table.columns:
+        raise ConfigError(f"{uri} is neither a signals table (score) nor a weights table (weight)")
+    return portfolio.signals_to_weights(table, **dict(book.get("construction", {})))
+
+
+# -- 8. publish_portfolio --------------------------------------------------------------------
+def publish_portfolio(
+    targets: str, book: Mapping[str, Any], approver: str | None = None
+) -> str:
+    """Publish target weights as a Portfolio Instruction, gated by the pre-trade check and an approval.
+
+    Raises :class:`ComplianceError` (and publishes nothing) when the targets violate the book
+    or no approver is named. Returns the ``portfolio_version``; the instruction is written to
+    ``portfolio/<version>.json`` and the approval and publication are recorded in the ledger.
+    """
+    from mi_kernel import compliance
+
+    ctx = current_run()
+    weights = _as_weights(ctx, targets, book)
+    latest = weights[weights["ts"] == weights["ts"].max()] if "ts" in weights else weights
+    b = compliance.Book.model_validate(_book_fields(book))
+    result = compliance.check(latest, b)
+    if not result.ok:
+        raise ComplianceError(
+            f"publication of {targets} refused: {len(result.violations)} pre-trade violation(s): "
+            + "; ".join(v.message for v in result.violations[:5])
+        )
+    if not approver:
+        raise ComplianceError("publication needs an approver: pass approver='<name>'")
+    content = {"targets": latest[["symbol", "weight"]].to_dict("records"), "book": b.name}
+    version = f"{_slug(b.name)}-{sha256_json(content)[:12]}"
+    ts = latest["ts"].max().to_pydatetime() if "ts" in latest else datetime.now(UTC)
+    instr = PortfolioInstruction(
+        portfolio_version=version,
+        ts=ts,
+        book=b.name,
+        targets=tuple(
+            TargetPosition(symbol=str(r.symbol), weight=float(r.weight))
+            for r in latest.itertuples() if abs(float(r.weight)) > 0
+        ),
+        source_signals=targets,
+        approvals=(approver,),
+    )
+    uri = ctx.write_json(json.loads(instr.model_dump_json()), f"portfolio/{version}.json")
+    ctx.store.ledger.append("approval", version, actor=approver, detail={"run_id": ctx.run_id})
+    ctx.store.ledger.append("publication", version, actor=approver, detail={"uri": uri, "book": b.name})
+    ctx.emit("portfolio.published", {"portfolio_version": version, "uri": uri}, parents=[targets])
+    return version
+
+
+__all__ = [
+    "compute_features",
+    "fetch_market_data",
+    "load_model",
+    "model_uri",
+    "pretrade_check",
+    "publish_portfolio",
+    "quality_report",
+    "run_backtest",
+    "score_signals",
+    "train_model",
+]

@@ -1,0 +1,35 @@
+"""Shared fixtures: an isolated runs root per test."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+
+from mi_kernel.runstore import RunStore
+
+
+def _writable(path: Path) -> None:
+    for p in [path, *path.rglob("*")]:
+        if p.exists() and not p.is_symlink():
+            p.chmod(p.stat().st_mode | stat.S_IWUSR)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> RunStore:
+    """A run store under a fresh temporary folder (sealed runs are made writable at teardown)."""
+    s = RunStore(tmp_path / "runs")
+    yield s
+    if s.root.exists():
+        _writable(s.root)
+        shutil.rmtree(s.root, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_runs_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test writes into the project's runs/ folder by accident."""
+    monkeypatch.setenv("MI_RUNS_ROOT", str(tmp_path / "runs"))
+    os.environ.setdefault("MPLBACKEND", "Agg")

@@ -1,0 +1,93 @@
+"""The pipeline runner on tiny throwaway notebooks: parameters, products, sealing, failure."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat as nbf
+import pytest
+
+from mi_kernel.errors import ConfigError, PipelineError
+from mi_kernel.pipeline import load_pipeline, run_pipeline
+from mi_kernel.runstore import RunStore, verify_run
+
+WRITE = """
+import mi_kernel as mi
+ctx = mi.session(run_id or None, step=step, runs_root=runs_root or None)
+ctx.write_json({"greeting": greeting, "n": n}, "out/hello.json")
+"""
+
+
+def _notebook(path: Path, params: str, body: str) -> None:
+    cell = nbf.v4.new_code_cell(params)
+    cell.metadata["tags"] = ["parameters"]
+    book = nbf.v4.new_notebook(cells=[cell, nbf.v4.new_code_cell(body)])
+    book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbf.write(book, path)
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    nb = tmp_path / "notebooks"
+    nb.mkdir()
+    base = 'run_id = ""\nruns_root = ""\nstep = ""\n'
+    _notebook(nb / "hello.ipynb", base + 'greeting = "hi"\nn = 1\n', WRITE)
+    _notebook(nb / "boom.ipynb", base, "raise ValueError('deliberate failure in cell 2')")
+    (nb / "pipelines.yml").write_text(
+        """
+ok:
+  parameters: {greeting: hello, n: 2}
+  steps:
+    - {name: hello, notebook: hello.ipynb, products: [out/hello.json], report: true}
+fails:
+  parameters: {}
+  steps:
+    - {name: boom, notebook: boom.ipynb}
+    - {name: never, notebook: hello.ipynb, after: [boom]}
+missing_product:
+  parameters: {}
+  steps:
+    - {name: hello, notebook: hello.ipynb, products: [out/absent.json]}
+"""
+    )
+    return nb
+
+
+def test_pipeline_runs_into_a_sealed_verifiable_run(folder: Path, store: RunStore) -> None:
+    m = run_pipeline("ok", {"n": "5"}, store=store, folder=folder, echo=None)
+    assert m.status == "succeeded" and m.parameters == {"greeting": "hello", "n": 5}
+    d = store.sealed_dir(m.run_id)
+    assert json.loads((d / "out/hello.json").read_text()) == {"greeting": "hello", "n": 5}
+    assert "notebooks/hello.ipynb" in m.products and "report/hello.html" in m.products
+    [step] = m.steps
+    assert step.status == "succeeded" and step.seconds > 0
+    assert step.papermill_overhead_seconds is not None and step.papermill_overhead_seconds >= 0
+    assert verify_run(store, m.run_id).ok
+
+
+def test_failed_step_keeps_a_failed_run_showing_the_cell(folder: Path, store: RunStore) -> None:
+    with pytest.raises(PipelineError, match=r"boom\.ipynb, cell In \[3\]: ValueError"):
+        run_pipeline("fails", store=store, folder=folder, echo=None)
+    [m] = list(store.runs())
+    assert m.status == "failed" and "deliberate failure" in (m.error or "")
+    assert [s.name for s in m.steps] == ["boom"]
+    executed = nbf.read(store.sealed_dir(m.run_id) / "notebooks/boom.ipynb", as_version=4)
+    errors = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert errors and errors[0]["ename"] == "ValueError"
+    assert verify_run(store, m.run_id).ok
+
+
+def test_missing_product_fails_the_step(folder: Path, store: RunStore) -> None:
+    with pytest.raises(PipelineError, match="did not write its products"):
+        run_pipeline("missing_product", store=store, folder=folder, echo=None)
+
+
+def test_unknown_parameters_and_pipelines_are_clear_errors(folder: Path, store: RunStore) -> None:
+    with pytest.raises(ConfigError, match=r"no parameter\(s\) \['colour'\]"):
+        run_pipeline("ok", {"colour": "red"}, store=store, folder=folder, echo=None)
+    with pytest.raises(ConfigError, match="declared pipelines"):
+        load_pipeline("nope", folder)
+    with pytest.raises(ConfigError, match="not a valid int"):
+        run_pipeline("ok", {"n": "many"}, store=store, folder=folder, echo=None)
+    assert list(store.runs()) == []
