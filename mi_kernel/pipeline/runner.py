@@ -67,6 +67,17 @@ def step_parameters(
     return out
 
 
+def _ipc_kernel_manager() -> type:
+    """A kernel manager talking to its kernel over local IPC sockets: no TCP port is opened."""
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import CaselessStrEnum
+
+    class IPCKernelManager(AsyncKernelManager):  # type: ignore[misc]
+        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+    return IPCKernelManager
+
+
 def _cell_seconds(nb_path: Path) -> float:
     import nbformat
 
@@ -105,7 +116,7 @@ def _execute_step(
     try:
         pm.execute_notebook(
             str(src), str(out), parameters=nb_params, kernel_name=KERNEL, progress_bar=False,
-            cwd=str(folder), log_output=False,
+            cwd=str(folder), log_output=False, kernel_manager_class=_ipc_kernel_manager(),
         )
     except PapermillExecutionError as exc:
         record.update(

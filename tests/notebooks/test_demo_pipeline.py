@@ -1,0 +1,108 @@
+"""Every agent notebook, executed through Papermill in the demo pipeline on a small universe.
+
+One pipeline run (module-scoped) feeds all checks: the run is sealed and verifiable, every
+declared product exists and matches its canonical schema, the report and tear sheets work
+offline, and the ledger holds the model registrations, approval and publication.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from mi_kernel.pipeline import load_pipeline, run_pipeline
+from mi_kernel.runstore import RunStore, verify_run
+from mi_kernel.schemas import ModelCard, PortfolioInstruction, validate
+
+pytestmark = [pytest.mark.notebooks, pytest.mark.xdist_group("notebooks")]
+
+SMALL = {
+    "symbols": "AAPL,MSFT,IBM,GOOG,ORCL,INTC,CSCO,HPQ,JPM,BAC,C,WFC,GS,MS,XOM,CVX,COP,SLB,PFE,MRK,"
+    "JNJ,ABT,AMGN,KO,PEP,PG,WMT,HD,MCD,DIS,GE,MMM,CAT,BA,UNP,T,VZ,DUK,SO,EXC",
+    "estimators": "ridge",
+    "n_splits": "3",
+}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunStore, str]:
+    store = RunStore(tmp_path_factory.mktemp("demo") / "runs")
+    manifest = run_pipeline("demo", SMALL, store=store, echo=None)
+    return store, manifest.run_id
+
+
+def test_run_is_sealed_verifiable_and_complete(demo: tuple[RunStore, str]) -> None:
+    store, run_id = demo
+    m = store.manifest(run_id)
+    assert m.status == "succeeded"
+    assert [s.name for s in m.steps] == [s.name for s in load_pipeline("demo").steps]
+    assert all(s.status == "succeeded" and s.seconds > 0 for s in m.steps)
+    assert m.inputs and m.inputs[0].name == "sp500_ohlcv" and len(m.inputs[0].sha256) == 64
+    assert m.lock_sha256 and m.code_version
+    for step in load_pipeline("demo").steps:
+        for product in step.products:
+            assert product in m.products, product
+        assert f"notebooks/{step.notebook}" in m.products
+    assert verify_run(store, run_id).ok
+
+
+def test_executed_notebooks_have_no_errors(demo: tuple[RunStore, str]) -> None:
+    store, run_id = demo
+    for path in sorted((store.sealed_dir(run_id) / "notebooks").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+                  if o.output_type == "error"]
+        assert errors == [], path.name
+        assert any(c.get("outputs") for c in nb.cells if c.cell_type == "code"), path.name
+
+
+def test_tables_match_their_canonical_schemas(demo: tuple[RunStore, str]) -> None:
+    store, run_id = demo
+    d = store.sealed_dir(run_id)
+    validate(pd.read_parquet(d / "data/bars.parquet"), "bars")
+    validate(pd.read_parquet(d / "quality/clean_bars.parquet"), "bars")
+    validate(pd.read_parquet(d / "quality/quarantine.parquet"), "quarantine")
+    validate(pd.read_parquet(d / "features/core.parquet"), "features")
+    [signals] = list((d / "signals").rglob("*.parquet"))
+    sig = validate(pd.read_parquet(signals), "signals")
+    assert sig["confidence"].between(0, 1).all()
+    assert all(len(json.loads(t)) > 0 for t in sig["top_features"])
+    validate(pd.read_parquet(d / "portfolio/targets.parquet"), "weights")
+    bars = pd.read_parquet(d / "data/bars.parquet")
+    assert set(bars["symbol"]) == set(SMALL["symbols"].split(","))
+
+
+def test_model_card_ledger_and_publication(demo: tuple[RunStore, str]) -> None:
+    store, run_id = demo
+    d = store.sealed_dir(run_id)
+    selection = json.loads((d / "training/selection.json").read_text())
+    card = ModelCard.model_validate_json((d / f"models/{selection['model_version']}/model_card.json").read_text())
+    assert card.train_start < card.train_end and card.metrics
+    kinds = [e.kind for e in store.ledger.entries()]
+    assert "model_registered" in kinds and "approval" in kinds and "publication" in kinds
+    assert kinds[-1] == "run"
+    [instr] = [p for p in (d / "portfolio").glob("*.json") if p.name != "risk.json"]
+    pi = PortfolioInstruction.model_validate_json(instr.read_text())
+    assert pi.approvals == ("demo-risk-officer",) and "BAC" not in {t.symbol for t in pi.targets}
+    assert all(abs(t.weight) <= 0.02 + 1e-9 for t in pi.targets)
+
+
+def test_report_and_tearsheets_render_offline(demo: tuple[RunStore, str]) -> None:
+    store, run_id = demo
+    d = store.sealed_dir(run_id)
+    report = (d / "report/09_report.html").read_text()
+    assert "Run report" in report and "Caveats" in report
+    assert "mi.finish" not in report  # code-free
+    pages = [report, *(p.read_text() for p in d.glob("backtests/*/tearsheet.html"))]
+    assert len(pages) >= 3
+    external = re.compile(r"<(script|link)[^>]+(src|href)=[\"']https?://", re.I)
+    for page in pages:
+        assert not external.search(page)
+    bt = json.loads(next(d.glob("backtests/model*/report.json")).read_text())
+    for key in ("sharpe", "sortino", "max_drawdown", "turnover", "hit_rate", "deflated_sharpe"):
+        assert key in bt
