@@ -1,8 +1,8 @@
 """The ``mi`` command: run pipelines and inspect, show and verify runs.
 
-    mi run <pipeline> [-p key=value ...]
-    mi runs list | show <run_id> | verify [<run_id>]
-    mi pipelines
+mi run <pipeline> [-p key=value ...]
+mi runs list | show <run_id> | verify [<run_id>]
+mi pipelines
 """
 
 from __future__ import annotations
@@ -108,7 +108,9 @@ def cmd_pipelines(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="mi", description="mi market-intelligence platform")
-    p.add_argument("--runs-root", default=None, help="runs folder (default: MI_RUNS_ROOT or ./runs)")
+    p.add_argument(
+        "--runs-root", default=None, help="runs folder (default: MI_RUNS_ROOT or ./runs)"
+    )
     sub = p.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run a declared pipeline into a sealed run")
     run.add_argument("pipeline")
@@ -134,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except MIError as exc:
         print(f"mi: error: {exc}", file=sys.stderr)
-        return 2 if not exc.__class__.__name__ == "PipelineError" else 1
+        return 1 if exc.__class__.__name__ == "PipelineError" else 2
 
 
 if __name__ == "__main__":

@@ -66,7 +66,12 @@ def fetch_market_data(
     ctx = current_run()
     bars = data.load_bars(source, list(symbols) if symbols else None, start, end)
     digest = sha256_frame(bars)
-    meta = {"source": source, "symbols": sorted(bars["symbol"].unique()), "start": start, "end": end}
+    meta = {
+        "source": source,
+        "symbols": sorted(bars["symbol"].unique()),
+        "start": start,
+        "end": end,
+    }
     uri = _write_new(ctx, bars, f"data/{_slug(name)}.parquet", {**meta, "sha256": digest})
     ctx.record_input(source, f"catalog://{source}", digest, rows=len(bars))
     ctx.emit(
@@ -79,7 +84,9 @@ def fetch_market_data(
 
 
 # -- 2. quality_report -----------------------------------------------------------------------
-def quality_report(dataset_uri: str, expected_symbols: Sequence[str] | None = None) -> dict[str, Any]:
+def quality_report(
+    dataset_uri: str, expected_symbols: Sequence[str] | None = None
+) -> dict[str, Any]:
     """Check a bars table; quarantine bad rows with reasons; return ``{score, anomalies, ...}``.
 
     Writes ``quality/clean_bars.parquet`` (what later steps use), ``quality/quarantine.parquet``
@@ -152,7 +159,7 @@ def compute_features(parquet_uri: str, recipe_id: str = "core", market: str | No
 def train_model(
     feature_table_uri: str, label_def: str = "fwd_ret_5d", config: Mapping[str, Any] | None = None
 ) -> str:
-    """Train walk-forward (purged, embargoed), register the model with its card; return its version."""
+    """Train walk-forward (purged, embargoed), register the model and card; return its version."""
     from mi_kernel import labels, models
 
     ctx = current_run()
@@ -180,7 +187,11 @@ def train_model(
     )
     ctx.emit(
         "model.registered",
-        {"model_version": model.model_version, "uri": ctx.uri(folder), "metrics": model.card.metrics},
+        {
+            "model_version": model.model_version,
+            "uri": ctx.uri(folder),
+            "metrics": model.card.metrics,
+        },
         parents=[feature_table_uri, meta["bars_uri"]],
     )
     return model.model_version
@@ -221,14 +232,18 @@ def score_signals(model_version: str, asof: str | None = None) -> str:
     when = pd.Timestamp(asof, tz="UTC") if asof else feats["ts"].max()
     known = feats[feats["ts"] <= when]
     if known.empty:
-        raise ConfigError(f"no features are known at asof={asof!r}; the table starts {feats['ts'].min()}")
+        raise ConfigError(
+            f"no features are known at asof={asof!r}; the table starts {feats['ts'].min()}"
+        )
     latest = known[known["ts"] == known["ts"].max()]
     signals = models.predict(model, latest)
     signals = signals.assign(model_version=model_version)
     signals = conform(signals, "signals")
     stamp = signals["ts"].max().strftime("%Y-%m-%d")
     uri = _write_new(
-        ctx, signals, f"signals/{_slug(model_version)}/{stamp}.parquet",
+        ctx,
+        signals,
+        f"signals/{_slug(model_version)}/{stamp}.parquet",
         {"model_version": model_version, "asof": stamp, "features_uri": feature_uri},
     )
     ctx.emit(
@@ -269,22 +284,50 @@ def run_backtest(
     parents = [bars_uri]
     if strategy_id.startswith("model:"):
         version = strategy_id.removeprefix("model:")
-        oos = pd.read_parquet(ctx.store.resolve(model_uri(version, ctx)) / "oos_predictions.parquet")
+        oos = pd.read_parquet(
+            ctx.store.resolve(model_uri(version, ctx)) / "oos_predictions.parquet"
+        )
         sig = oos.rename(columns={"prediction": "score"})[["ts", "symbol", "score"]]
         weights = portfolio.signals_to_weights(sig, **dict(params or {}))
-        result = backtest.simulate(_window(weights, start, end), _window(bars, start, end), cost_cfg)
+        result = backtest.simulate(
+            _window(weights, start, end), _window(bars, start, end), cost_cfg
+        )
         parents.append(model_uri(version, ctx))
     else:
-        result = backtest.run(strategy_id, bars, start, end, cost_cfg, constraints=clip, **dict(params or {}))
-    bench = data.load_benchmark(benchmark) if benchmark else None
+        result = backtest.run(
+            strategy_id, bars, start, end, cost_cfg, constraints=clip, **dict(params or {})
+        )
+    level = data.load_benchmark(benchmark) if benchmark else None
+    bench = level.pct_change().dropna() if level is not None else None
     folder = f"backtests/{_slug(strategy_id)}"
-    n_trials = 1 + sum(1 for e in ctx.events() if e.event_type == "backtest.completed")
-    report = reporting.backtest_report(result, bench, n_trials=n_trials)
-    report.update(strategy_id=strategy_id, costs=cost_cfg.model_dump(), bars_uri=bars_uri,
-                  n_trials_counted_in_run=n_trials)
-    ctx.write_table(result.returns.rename("returns").to_frame().reset_index(), f"{folder}/returns.parquet")
-    tear = reporting.tearsheet(result.returns, bench, ctx.path(f"{folder}/tearsheet.html"),
-                               title=f"{strategy_id} — mi backtest")
+    # Every backtest run earlier in this run is a trial: the deflated Sharpe ratio counts them.
+    earlier = [
+        json.loads(ctx.store.resolve(e.payload["uri"]).read_text())
+        for e in ctx.events()
+        if e.event_type == "backtest.completed"
+    ]
+    first = reporting.backtest_report(result, bench, n_trials=1)
+    sharpes = [r["sharpe"] for r in earlier if r.get("sharpe") is not None] + [first["sharpe"]]
+    report = (
+        reporting.backtest_report(result, bench, n_trials=len(sharpes), trial_sharpes=sharpes)
+        if len(sharpes) > 1
+        else first
+    )
+    report.update(
+        strategy_id=strategy_id,
+        cost_config=cost_cfg.model_dump(),
+        bars_uri=bars_uri,
+        trials=[r.get("strategy_id") for r in earlier] + [strategy_id],
+    )
+    ctx.write_table(
+        result.returns.rename("returns").to_frame().reset_index(), f"{folder}/returns.parquet"
+    )
+    tear = reporting.tearsheet(
+        result.returns,
+        bench,
+        ctx.path(f"{folder}/tearsheet.html"),
+        title=f"{strategy_id} — mi backtest",
+    )
     report["tearsheet_uri"] = ctx.uri(f"{folder}/{tear.name}")
     uri = ctx.write_json(report, f"{folder}/report.json")
     ctx.emit("backtest.completed", {"uri": uri, "strategy_id": strategy_id}, parents=parents)
@@ -295,7 +338,9 @@ def _default_bars(ctx: RunContext) -> str:
     for rel in ("quality/clean_bars.parquet", "data/bars.parquet"):
         if (ctx.dir / rel).exists():
             return ctx.uri(rel)
-    raise RunError(f"run {ctx.run_id} has no bars yet: call fetch_market_data() first or pass bars_uri")
+    raise RunError(
+        f"run {ctx.run_id} has no bars yet: call fetch_market_data() first or pass bars_uri"
+    )
 
 
 def _window(df: pd.DataFrame, start: str | None, end: str | None) -> pd.DataFrame:
@@ -309,7 +354,7 @@ def _window(df: pd.DataFrame, start: str | None, end: str | None) -> pd.DataFram
 
 # -- 7. pretrade_check -----------------------------------------------------------------------
 def pretrade_check(signals_topic: str, book: Mapping[str, Any]) -> dict[str, Any]:
-    """Check proposed positions against a book's limits: ``{ok: True}`` or ``{ok: False, violations}``.
+    """Check proposed positions against a book: ``{ok: True}`` or ``{ok: False, violations}``.
 
     ``signals_topic`` is a signals table (turned into weights with the book's
     ``construction`` settings) or a weights table (checked as it is).
@@ -320,9 +365,14 @@ def pretrade_check(signals_topic: str, book: Mapping[str, Any]) -> dict[str, Any
     weights = _as_weights(ctx, signals_topic, book)
     result = compliance.check(weights, compliance.Book.model_validate(_book_fields(book)))
     out = result.to_dict()
-    ctx.write_json({**out, "checked": signals_topic}, f"compliance/pretrade-{_slug(sha256_json(out))[:8]}.json")
-    ctx.emit("pretrade.checked", {"ok": out["ok"], "n_violations": len(out.get("violations", []))},
-             parents=[signals_topic])
+    ctx.write_json(
+        {**out, "checked": signals_topic}, f"compliance/pretrade-{_slug(sha256_json(out))[:8]}.json"
+    )
+    ctx.emit(
+        "pretrade.checked",
+        {"ok": out["ok"], "n_violations": len(out.get("violations", []))},
+        parents=[signals_topic],
+    )
     return out
 
 
@@ -342,10 +392,8 @@ def _as_weights(ctx: RunContext, uri: str, book: Mapping[str, Any]) -> pd.DataFr
 
 
 # -- 8. publish_portfolio --------------------------------------------------------------------
-def publish_portfolio(
-    targets: str, book: Mapping[str, Any], approver: str | None = None
-) -> str:
-    """Publish target weights as a Portfolio Instruction, gated by the pre-trade check and an approval.
+def publish_portfolio(targets: str, book: Mapping[str, Any], approver: str | None = None) -> str:
+    """Publish target weights as a Portfolio Instruction, gated by the pre-trade check and approval.
 
     Raises :class:`ComplianceError` (and publishes nothing) when the targets violate the book
     or no approver is named. Returns the ``portfolio_version``; the instruction is written to
@@ -374,14 +422,17 @@ def publish_portfolio(
         book=b.name,
         targets=tuple(
             TargetPosition(symbol=str(r.symbol), weight=float(r.weight))
-            for r in latest.itertuples() if abs(float(r.weight)) > 0
+            for r in latest.itertuples()
+            if abs(float(r.weight)) > 0
         ),
         source_signals=targets,
         approvals=(approver,),
     )
     uri = ctx.write_json(json.loads(instr.model_dump_json()), f"portfolio/{version}.json")
     ctx.store.ledger.append("approval", version, actor=approver, detail={"run_id": ctx.run_id})
-    ctx.store.ledger.append("publication", version, actor=approver, detail={"uri": uri, "book": b.name})
+    ctx.store.ledger.append(
+        "publication", version, actor=approver, detail={"uri": uri, "book": b.name}
+    )
     ctx.emit("portfolio.published", {"portfolio_version": version, "uri": uri}, parents=[targets])
     return version
 

@@ -27,7 +27,9 @@ def test_list_show_verify(store: RunStore, capsys: pytest.CaptureFixture[str]) -
     assert "0 with problems" in capsys.readouterr().out
 
 
-def test_verify_exits_non_zero_on_tampering(store: RunStore, capsys: pytest.CaptureFixture[str]) -> None:
+def test_verify_exits_non_zero_on_tampering(
+    store: RunStore, capsys: pytest.CaptureFixture[str]
+) -> None:
     run_id = _sealed(store)
     target = store.sealed_dir(run_id) / "data/x.parquet"
     target.chmod(0o644)

@@ -26,7 +26,7 @@ def lock_pins(lock: Path) -> dict[str, str]:
 
 def render(pins: dict[str, str]) -> str:
     lines = [
-        "# Generated from requirements.lock by `python -m mi_kernel.devtools.envfile`; do not edit.",
+        "# Generated from requirements.lock (python -m mi_kernel.devtools.envfile); do not edit.",
         "# conda env create -f environment.yml && conda activate mi && pip install --no-deps -e .",
         "name: mi",
         "channels:",

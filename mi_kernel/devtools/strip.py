@@ -1,6 +1,6 @@
 """Strip outputs and execution counts from notebooks (``--check``: only report, exit 1 if any).
 
-    python -m mi_kernel.devtools.strip [--check] FOLDER_OR_NOTEBOOK ...
+python -m mi_kernel.devtools.strip [--check] FOLDER_OR_NOTEBOOK ...
 """
 
 from __future__ import annotations

@@ -7,10 +7,12 @@ the statistic is undefined (too few observations, zero dispersion).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
 
-Array = NDArray[np.float64]
+Array = NDArray[Any]
 
 
 def sharpe(r: Array, ppy: float) -> float:

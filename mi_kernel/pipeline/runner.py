@@ -53,7 +53,7 @@ def _kernel_env(store: RunStore) -> Iterator[None]:
 def step_parameters(
     spec: PipelineSpec, step: StepSpec, params: dict[str, Any], ctx: RunContext, declared: set[str]
 ) -> dict[str, Any]:
-    """Parameters for one step: the pipeline's that its notebook declares, the step's own, the run's."""
+    """Parameters of one step: pipeline ones its notebook declares, the step's own, the run's."""
     out = {k: v for k, v in params.items() if k in declared}
     for key, value in step.parameters.items():
         out[key] = value.format(run_id=ctx.run_id, **params) if isinstance(value, str) else value
@@ -90,7 +90,9 @@ def render_report(executed: Path, out: Path) -> Path:
     import nbformat
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter = HTMLExporter(
+        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+    )
     body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
     out.write_text(body, encoding="utf-8")
     return out
@@ -115,8 +117,14 @@ def _execute_step(
     }
     try:
         pm.execute_notebook(
-            str(src), str(out), parameters=nb_params, kernel_name=KERNEL, progress_bar=False,
-            cwd=str(folder), log_output=False, kernel_manager_class=_ipc_kernel_manager(),
+            str(src),
+            str(out),
+            parameters=nb_params,
+            kernel_name=KERNEL,
+            progress_bar=False,
+            cwd=str(folder),
+            log_output=False,
+            kernel_manager_class=_ipc_kernel_manager(),
         )
     except PapermillExecutionError as exc:
         record.update(
@@ -130,7 +138,9 @@ def _execute_step(
     record["papermill_overhead_seconds"] = max(0.0, seconds - _cell_seconds(out))
     missing = [p for p in step.products if not (ctx.dir / p).exists()]
     if missing:
-        record.update(status="failed", error=f"{step.notebook} did not write its products {missing}")
+        record.update(
+            status="failed", error=f"{step.notebook} did not write its products {missing}"
+        )
     elif step.report:
         render_report(out, ctx.path(f"report/{Path(step.notebook).stem}.html"))
     return record
@@ -163,7 +173,10 @@ def run_pipeline(
             say(f"  [{i}/{len(spec.steps)}] {step.name:<12} {step.notebook} ...")
             record = _execute_step(spec, step, params, ctx, folder)
             ctx._append("_meta/steps.jsonl", record)
-            say(f"  [{i}/{len(spec.steps)}] {step.name:<12} {record['status']} in {record['seconds']:.1f}s")
+            say(
+                f"  [{i}/{len(spec.steps)}] {step.name:<12} {record['status']} "
+                f"in {record['seconds']:.1f}s"
+            )
             if record["status"] != "succeeded":
                 failure = f"step {step.name!r} failed: {record['error']}"
                 break

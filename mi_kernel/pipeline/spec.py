@@ -123,7 +123,9 @@ def load_pipelines(folder: Path | None = None) -> dict[str, PipelineSpec]:
         try:
             specs[name] = PipelineSpec.model_validate({"name": name, **body})
         except ValueError as exc:
-            raise ConfigError(f"pipeline {name!r} in {folder / PIPELINES_FILE} is invalid: {exc}") from exc
+            raise ConfigError(
+                f"pipeline {name!r} in {folder / PIPELINES_FILE} is invalid: {exc}"
+            ) from exc
         for step in specs[name].steps:
             if not (folder / step.notebook).exists():
                 raise ConfigError(

@@ -77,7 +77,9 @@ class RunContext:
     # -- lineage --------------------------------------------------------------------------
     def record_input(self, name: str, uri: str, sha256: str, rows: int | None = None) -> None:
         """Declare a dataset this run read, with its content hash."""
-        self._append("_meta/inputs.jsonl", {"name": name, "uri": uri, "sha256": sha256, "rows": rows})
+        self._append(
+            "_meta/inputs.jsonl", {"name": name, "uri": uri, "sha256": sha256, "rows": rows}
+        )
 
     def emit(
         self,

@@ -88,11 +88,17 @@ class Ledger:
                     problems.append(f"ledger line {lineno} is not a valid entry: {exc}")
                     break
                 if raw["seq"] != expected_seq:
-                    problems.append(f"ledger line {lineno}: seq {raw['seq']}, expected {expected_seq}")
+                    problems.append(
+                        f"ledger line {lineno}: seq {raw['seq']}, expected {expected_seq}"
+                    )
                 if raw["prev_hash"] != prev_hash:
-                    problems.append(f"ledger line {lineno}: prev_hash does not chain to line before")
+                    problems.append(
+                        f"ledger line {lineno}: prev_hash does not chain to line before"
+                    )
                 if _entry_hash(raw) != raw["hash"]:
-                    problems.append(f"ledger line {lineno}: content does not match its hash (edited)")
+                    problems.append(
+                        f"ledger line {lineno}: content does not match its hash (edited)"
+                    )
                 prev_hash, expected_seq = raw["hash"], raw["seq"] + 1
         return problems
 
@@ -102,4 +108,8 @@ class Ledger:
             raise IntegrityError(f"ledger {self.path} is broken: " + "; ".join(problems))
 
     def find(self, kind: str, subject: str | None = None) -> list[AuditEntry]:
-        return [e for e in self.entries() if e.kind == kind and (subject is None or e.subject == subject)]
+        return [
+            e
+            for e in self.entries()
+            if e.kind == kind and (subject is None or e.subject == subject)
+        ]

@@ -56,18 +56,23 @@ class Manifest(BaseModel):
 
 
 def code_version(project_root: Path | None) -> str:
-    """Git commit of the code (``+dirty`` when kernel or notebooks changed), else the package version."""
+    """Git commit of the code (``+dirty`` if kernel or notebooks changed), else the version."""
     try:
         if project_root is None or not (project_root / ".git").exists():
             raise OSError("no git checkout")
         git = ["git", "-C", str(project_root)]
         rev = subprocess.run(
-            [*git, "rev-parse", "--short=12", "HEAD"], capture_output=True, text=True, check=True,
+            [*git, "rev-parse", "--short=12", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
             timeout=10,
         ).stdout.strip()
         dirty = subprocess.run(
             [*git, "status", "--porcelain", "--untracked-files=no", "--", "mi_kernel", "notebooks"],
-            capture_output=True, text=True, timeout=10,
+            capture_output=True,
+            text=True,
+            timeout=10,
         ).stdout.strip()
         return f"{rev}+dirty" if dirty else rev
     except (OSError, subprocess.SubprocessError):

@@ -137,7 +137,7 @@ class RunStore:
         return RunContext(self, run_id, step=step)
 
     def seal(self, run_id: str, status: Status = "succeeded", error: str | None = None) -> Manifest:
-        """Hash every byte, write the manifest, move into place, make read-only, log in the ledger."""
+        """Hash every byte, write the manifest, move into place, make read-only, log it."""
         src = self.staging_dir(run_id)
         if not src.is_dir():
             raise RunError(f"cannot seal {run_id!r}: no staging run at {src}")
@@ -152,8 +152,12 @@ class RunStore:
             sealed=datetime.now(UTC),
             code_version=code_version(root),
             lock_sha256=lock_sha256(root),
-            inputs=tuple(InputDataset.model_validate(x) for x in _read_jsonl(src / "_meta/inputs.jsonl")),
-            steps=tuple(StepRecord.model_validate(x) for x in _read_jsonl(src / "_meta/steps.jsonl")),
+            inputs=tuple(
+                InputDataset.model_validate(x) for x in _read_jsonl(src / "_meta/inputs.jsonl")
+            ),
+            steps=tuple(
+                StepRecord.model_validate(x) for x in _read_jsonl(src / "_meta/steps.jsonl")
+            ),
             products=sha256_tree(src),
             error=error,
         )
@@ -166,7 +170,11 @@ class RunStore:
             "run",
             run_id,
             actor=os.environ.get("MI_ACTOR", os.environ.get("USER", "unknown")),
-            detail={"status": status, "pipeline": manifest.pipeline, "root_hash": manifest.root_hash},
+            detail={
+                "status": status,
+                "pipeline": manifest.pipeline,
+                "root_hash": manifest.root_hash,
+            },
         )
         return manifest
 

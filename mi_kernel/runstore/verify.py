@@ -31,7 +31,9 @@ def verify_run(store: RunStore, run_id: str) -> VerifyReport:
     except ValueError as exc:
         return VerifyReport(run_id, (f"{run_id}: manifest.json is unreadable: {exc}",))
     if manifest.compute_root_hash() != manifest.root_hash:
-        problems.append(f"{run_id}: manifest.json was edited (root hash does not match its content)")
+        problems.append(
+            f"{run_id}: manifest.json was edited (root hash does not match its content)"
+        )
     actual = sha256_tree(d)
     actual.pop(MANIFEST, None)
     for rel, digest in manifest.products.items():

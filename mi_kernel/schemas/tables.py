@@ -100,7 +100,9 @@ TABLES: dict[TableName, pa.Schema] = {
             ("top_features", pa.string()),
         ]
     ),
-    TableName.WEIGHTS: pa.schema([("ts", UTC_TS), ("symbol", pa.string()), ("weight", pa.float64())]),
+    TableName.WEIGHTS: pa.schema(
+        [("ts", UTC_TS), ("symbol", pa.string()), ("weight", pa.float64())]
+    ),
     TableName.ORDERS: pa.schema(
         [
             ("ts", UTC_TS),

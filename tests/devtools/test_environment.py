@@ -32,14 +32,17 @@ def test_environment_yml_pins_exactly_the_lock() -> None:
 def test_every_project_dependency_is_locked() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert project["requires-python"] == ">=3.11"
-    names = {re.split(r"[\[<>=!~ ]", d)[0].lower().replace("_", "-") for d in project["dependencies"]}
+    names = {
+        re.split(r"[\[<>=!~ ]", d)[0].lower().replace("_", "-") for d in project["dependencies"]
+    }
     locked = {n.replace("_", "-") for n in _lock()}
     assert names - locked == set()
 
 
 def test_lock_pins_every_line() -> None:
     body = [
-        ln for ln in (ROOT / "requirements.lock").read_text().splitlines()
+        ln
+        for ln in (ROOT / "requirements.lock").read_text().splitlines()
         if ln.strip() and not ln.lstrip().startswith("#")
     ]
     assert body and all("==" in ln for ln in body)

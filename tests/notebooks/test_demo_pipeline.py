@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import nbformat
 import pandas as pd
@@ -55,8 +54,13 @@ def test_executed_notebooks_have_no_errors(demo: tuple[RunStore, str]) -> None:
     store, run_id = demo
     for path in sorted((store.sealed_dir(run_id) / "notebooks").glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
-        errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
-                  if o.output_type == "error"]
+        errors = [
+            o
+            for c in nb.cells
+            if c.cell_type == "code"
+            for o in c.get("outputs", [])
+            if o.output_type == "error"
+        ]
         assert errors == [], path.name
         assert any(c.get("outputs") for c in nb.cells if c.cell_type == "code"), path.name
 
@@ -81,7 +85,9 @@ def test_model_card_ledger_and_publication(demo: tuple[RunStore, str]) -> None:
     store, run_id = demo
     d = store.sealed_dir(run_id)
     selection = json.loads((d / "training/selection.json").read_text())
-    card = ModelCard.model_validate_json((d / f"models/{selection['model_version']}/model_card.json").read_text())
+    card = ModelCard.model_validate_json(
+        (d / f"models/{selection['model_version']}/model_card.json").read_text()
+    )
     assert card.train_start < card.train_end and card.metrics
     kinds = [e.kind for e in store.ledger.entries()]
     assert "model_registered" in kinds and "approval" in kinds and "publication" in kinds

@@ -23,7 +23,11 @@ def _notebook(path: Path, params: str, body: str) -> None:
     cell = nbf.v4.new_code_cell(params)
     cell.metadata["tags"] = ["parameters"]
     book = nbf.v4.new_notebook(cells=[cell, nbf.v4.new_code_cell(body)])
-    book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    book.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbf.write(book, path)
 
 
@@ -73,7 +77,13 @@ def test_failed_step_keeps_a_failed_run_showing_the_cell(folder: Path, store: Ru
     assert m.status == "failed" and "deliberate failure" in (m.error or "")
     assert [s.name for s in m.steps] == ["boom"]
     executed = nbf.read(store.sealed_dir(m.run_id) / "notebooks/boom.ipynb", as_version=4)
-    errors = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    errors = [
+        o
+        for c in executed.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if o.output_type == "error"
+    ]
     assert errors and errors[0]["ename"] == "ValueError"
     assert verify_run(store, m.run_id).ok
 

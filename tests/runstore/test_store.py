@@ -29,8 +29,11 @@ def test_seal_moves_run_into_place_with_manifest_and_ledger(store: RunStore) -> 
     m = store.manifest(run_id)
     assert m.status == "succeeded" and m.parameters == {"rows": 3}
     assert set(m.products) == {
-        "_meta/run.json", "_meta/inputs.jsonl", "events/main.jsonl",
-        "products/x.parquet", "products/meta.json",
+        "_meta/run.json",
+        "_meta/inputs.jsonl",
+        "events/main.jsonl",
+        "products/x.parquet",
+        "products/meta.json",
     }
     assert m.inputs[0].name == "toy" and m.inputs[0].rows == 3
     assert m.root_hash == m.compute_root_hash()

@@ -1,0 +1,53 @@
+"""Performance metrics: pure functions; periods per year explicit or inferred, never a silent 252.
+
+Sharpe, Sortino, drawdown, CAGR, volatility, Calmar, hit rate, turnover, and the probabilistic
+and deflated Sharpe ratios of Bailey & López de Prado (2012, 2014); :func:`summary` collects
+them all (plus alpha / beta / information ratio against a benchmark).
+"""
+
+from __future__ import annotations
+
+from mi_kernel.metrics.performance import (
+    annual_return,
+    annual_turnover,
+    annual_volatility,
+    calmar,
+    drawdown,
+    hit_rate,
+    max_drawdown,
+    sharpe,
+    sortino,
+    turnover_from_weights,
+)
+from mi_kernel.metrics.periods import infer_periods_per_year
+from mi_kernel.metrics.sharpe_stats import (
+    EULER_MASCHERONI,
+    deflated_sharpe_ratio,
+    dsr_from_stats,
+    expected_max_sharpe,
+    probabilistic_sharpe_ratio,
+    psr_from_stats,
+)
+from mi_kernel.metrics.summary import relative_metrics, summary
+
+__all__ = [
+    "EULER_MASCHERONI",
+    "annual_return",
+    "annual_turnover",
+    "annual_volatility",
+    "calmar",
+    "deflated_sharpe_ratio",
+    "drawdown",
+    "dsr_from_stats",
+    "expected_max_sharpe",
+    "hit_rate",
+    "infer_periods_per_year",
+    "max_drawdown",
+    "probabilistic_sharpe_ratio",
+    "psr_from_stats",
+    "relative_metrics",
+    "sharpe",
+    "sortino",
+    "summary",
+    "turnover_from_weights",
+]

@@ -1,0 +1,20 @@
+"""Reporting: backtest report dict, offline QuantStats tear sheet, hvplot performance plots.
+
+QuantStats and hvplot are imported only inside the functions that need them.
+"""
+
+from __future__ import annotations
+
+from mi_kernel.reporting.plots import drawdown_plot, equity_plot, performance_plots
+from mi_kernel.reporting.report import active_returns, backtest_report
+from mi_kernel.reporting.tearsheet import strip_external_resources, tearsheet
+
+__all__ = [
+    "active_returns",
+    "backtest_report",
+    "drawdown_plot",
+    "equity_plot",
+    "performance_plots",
+    "strip_external_resources",
+    "tearsheet",
+]
