@@ -9,6 +9,7 @@ other-zone timestamps to UTC, ints to floats) and then validates.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -31,6 +32,7 @@ class TableName(StrEnum):
     ORDERS = "orders"
     FILLS = "fills"
     QUARANTINE = "quarantine"
+    FACTORS = "factors"
 
 
 TABLES: dict[TableName, pa.Schema] = {
@@ -122,6 +124,10 @@ TABLES: dict[TableName, pa.Schema] = {
             ("spread_cost", pa.float64()),
         ]
     ),
+    # Factor returns (long): ts = when the period's return became known (its end).
+    TableName.FACTORS: pa.schema(
+        [("ts", UTC_TS), ("factor", pa.string()), ("value", pa.float64())]
+    ),
     # Rows removed by a quality gate: the original row (as JSON) and the reason.
     TableName.QUARANTINE: pa.schema(
         [
@@ -139,7 +145,7 @@ TABLES: dict[TableName, pa.Schema] = {
 _OPEN_TABLES = {TableName.FEATURES}
 
 
-def _is_float(dtype: object) -> bool:
+def _is_float(dtype: Any) -> bool:
     return pd.api.types.is_float_dtype(dtype)
 
 

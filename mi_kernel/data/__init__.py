@@ -1,0 +1,104 @@
+"""Data: the source registry, the Intake catalog and loaders returning canonical tables.
+
+Every loader reads through ``catalog.yml`` (:func:`mi_kernel.data.catalog.read`), so what a
+notebook reads is exactly what the catalog declares. Nothing here uses the network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from mi_kernel.data.catalog import catalog_path, open_catalog, read
+from mi_kernel.data.sources import SOURCES, DatasetInfo, get_source, register_source
+from mi_kernel.errors import ConfigError
+from mi_kernel.schemas.tables import TableName
+
+#: Benchmarks by name: the catalog source and symbol holding their level.
+BENCHMARKS = {"sp500": ("sp500_index", "SPX")}
+
+
+def _expect(source: str, table: TableName) -> None:
+    kind = get_source(source).info.table
+    if kind != table:
+        raise ConfigError(f"source {source!r} holds {kind.value}, not {table.value}")
+
+
+def dataset_info(source: str) -> DatasetInfo:
+    """Return the provenance of ``source``: package, licence, frequency, adjustments, caveats."""
+    return get_source(source).info
+
+
+def list_sources() -> pd.DataFrame:
+    """Return one row per source: name, title, table, frequency, coverage, package, licence."""
+    cols = ["name", "title", "table", "frequency", "coverage", "package", "licence"]
+    rows = [s.info.model_dump(mode="json", include=set(cols)) for s in SOURCES.values()]
+    return pd.DataFrame(rows, columns=cols).sort_values("name").reset_index(drop=True)
+
+
+def load_bars(
+    source: str = "sp500_ohlcv",
+    symbols: Sequence[str] | None = None,
+    start: str | None = None,
+    end: str | None = None,
+) -> pd.DataFrame:
+    """Load canonical bars (ts UTC, symbol, open, high, low, close, volume) from ``source``.
+
+    ``symbols`` empty or None means every symbol; unknown symbols raise UnknownSymbolError.
+    """
+    _expect(source, TableName.BARS)
+    return read(source, symbols=list(symbols or []) or None, start=start, end=end)
+
+
+def list_symbols(source: str = "sp500_ohlcv") -> list[str]:
+    """Return the sorted symbols a source has."""
+    return sorted(read(source)["symbol"].unique())
+
+
+def load_universe(source: str = "sp500_sectors") -> pd.DataFrame:
+    """Load a universe table: symbol, start, end (membership [start, end)), sector."""
+    _expect(source, TableName.UNIVERSE)
+    return read(source)
+
+
+def load_sectors(source: str = "sp500_ohlcv") -> pd.DataFrame:
+    """Return symbol → sector (columns symbol, sector) for a bars source or a universe source."""
+    universe = {"sp500_ohlcv": "sp500_sectors"}.get(source, source)
+    return load_universe(universe)[["symbol", "sector"]].drop_duplicates("symbol")
+
+
+def load_benchmark(name: str = "sp500") -> pd.Series:
+    """Return a benchmark's level as a Series on a UTC DatetimeIndex (e.g. the S&P 500 index)."""
+    try:
+        source, symbol = BENCHMARKS[name]
+    except KeyError:
+        raise ConfigError(f"unknown benchmark {name!r}; known: {', '.join(BENCHMARKS)}") from None
+    bars = read(source, symbols=[symbol])
+    return bars.set_index("ts")["close"].rename(name)
+
+
+def load_factors(source: str = "fama_french") -> pd.DataFrame:
+    """Return factor returns wide: index ts (when known, UTC), one column per factor."""
+    _expect(source, TableName.FACTORS)
+    return read(source).pivot(index="ts", columns="factor", values="value")
+
+
+__all__ = [
+    "BENCHMARKS",
+    "SOURCES",
+    "DatasetInfo",
+    "catalog_path",
+    "dataset_info",
+    "get_source",
+    "list_sources",
+    "list_symbols",
+    "load_bars",
+    "load_benchmark",
+    "load_factors",
+    "load_sectors",
+    "load_universe",
+    "open_catalog",
+    "read",
+    "register_source",
+]
