@@ -30,7 +30,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from mi_kernel.runstore import RunStore
 
     store = RunStore(args.runs_root)
-    manifest = run_pipeline(args.pipeline, _parse_params(args.param), store=store)
+    manifest = run_pipeline(
+        args.pipeline, _parse_params(args.param), store=store, fresh_kernels=args.fresh_kernels
+    )
     d = store.sealed_dir(manifest.run_id)
     print(f"sealed run {manifest.run_id} ({manifest.status}), root hash {manifest.root_hash[:16]}")
     print(f"  folder:     {d}")
@@ -115,6 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run a declared pipeline into a sealed run")
     run.add_argument("pipeline")
     run.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE")
+    run.add_argument(
+        "--fresh-kernels",
+        action="store_true",
+        help="start a new kernel for every step (default: one warm kernel per run)",
+    )
     run.set_defaults(func=cmd_run)
     runs = sub.add_parser("runs", help="list, show and verify runs")
     rsub = runs.add_subparsers(dest="runs_command", required=True)

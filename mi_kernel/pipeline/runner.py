@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from mi_kernel.errors import PipelineError
+from mi_kernel.pipeline.kernels import KERNEL, WarmKernel, execute_kwargs, step_kernels
 from mi_kernel.pipeline.spec import PipelineSpec, StepSpec, load_pipeline, notebooks_dir
 from mi_kernel.runstore import Manifest, RunContext, RunStore
 
-KERNEL = "python3"
 RESERVED = ("run_id", "runs_root", "step")
 Echo = Callable[[str], None]
 
@@ -67,17 +67,6 @@ def step_parameters(
     return out
 
 
-def _ipc_kernel_manager() -> type:
-    """A kernel manager talking to its kernel over local IPC sockets: no TCP port is opened."""
-    from jupyter_client.manager import AsyncKernelManager
-    from traitlets import CaselessStrEnum
-
-    class IPCKernelManager(AsyncKernelManager):  # type: ignore[misc]
-        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
-
-    return IPCKernelManager
-
-
 def _cell_seconds(nb_path: Path) -> float:
     import nbformat
 
@@ -99,7 +88,12 @@ def render_report(executed: Path, out: Path) -> Path:
 
 
 def _execute_step(
-    spec: PipelineSpec, step: StepSpec, params: dict[str, Any], ctx: RunContext, folder: Path
+    spec: PipelineSpec,
+    step: StepSpec,
+    params: dict[str, Any],
+    ctx: RunContext,
+    folder: Path,
+    warm: WarmKernel | None,
 ) -> dict[str, Any]:
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
@@ -124,7 +118,7 @@ def _execute_step(
             progress_bar=False,
             cwd=str(folder),
             log_output=False,
-            kernel_manager_class=_ipc_kernel_manager(),
+            **execute_kwargs(warm),
         )
     except PapermillExecutionError as exc:
         record.update(
@@ -152,6 +146,7 @@ def run_pipeline(
     store: RunStore | None = None,
     folder: Path | None = None,
     echo: Echo | None = _stderr,
+    fresh_kernels: bool = False,
 ) -> Manifest:
     """Run pipeline ``name`` with parameter ``overrides``; return the sealed run's manifest.
 
@@ -159,6 +154,8 @@ def run_pipeline(
     ------
     PipelineError
         When a step fails; the run is still sealed, with status ``failed``.
+
+    Steps share one warm kernel (namespace wiped between steps) unless ``fresh_kernels``.
     """
     folder = folder or notebooks_dir()
     spec = load_pipeline(name, folder)
@@ -168,10 +165,10 @@ def run_pipeline(
     say = echo or (lambda _msg: None)
     say(f"run {ctx.run_id}: pipeline {name!r}, {len(spec.steps)} steps")
     failure: str | None = None
-    with _kernel_env(store):
+    with _kernel_env(store), step_kernels(folder, fresh_kernels) as warm:
         for i, step in enumerate(spec.steps, start=1):
             say(f"  [{i}/{len(spec.steps)}] {step.name:<12} {step.notebook} ...")
-            record = _execute_step(spec, step, params, ctx, folder)
+            record = _execute_step(spec, step, params, ctx, folder, warm)
             ctx._append("_meta/steps.jsonl", record)
             say(
                 f"  [{i}/{len(spec.steps)}] {step.name:<12} {record['status']} "

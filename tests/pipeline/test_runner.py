@@ -101,3 +101,23 @@ def test_unknown_parameters_and_pipelines_are_clear_errors(folder: Path, store: 
     with pytest.raises(ConfigError, match="not a valid int"):
         run_pipeline("ok", {"n": "many"}, store=store, folder=folder, echo=None)
     assert list(store.runs()) == []
+
+
+def test_warm_kernel_wipes_variables_between_steps(tmp_path: Path) -> None:
+    nb = tmp_path / "notebooks"
+    nb.mkdir()
+    base = 'run_id = ""\nruns_root = ""\nstep = ""\n'
+    _notebook(
+        nb / "set.ipynb",
+        base,
+        "leftover = 42\n" + WRITE.replace("greeting", "'x'").replace('"n": n', '"n": 0'),
+    )
+    _notebook(nb / "get.ipynb", base, "print(leftover)")
+    (nb / "pipelines.yml").write_text(
+        "leak:\n  parameters: {}\n  steps:\n"
+        "    - {name: set, notebook: set.ipynb}\n"
+        "    - {name: get, notebook: get.ipynb, after: [set]}\n"
+    )
+    store = RunStore(tmp_path / "runs")
+    with pytest.raises(PipelineError, match="NameError"):
+        run_pipeline("leak", store=store, folder=nb, echo=None)

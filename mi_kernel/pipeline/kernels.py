@@ -1,0 +1,97 @@
+"""Kernels for pipeline steps: local IPC transport, optionally one warm kernel per run.
+
+Starting a kernel and importing the scientific stack (pandas, HoloViews, Panel) costs several
+seconds per notebook. A *warm* kernel is started once per run and reused by every step; before
+each step its user namespace is wiped (``%reset -f``), so a notebook cannot read a variable
+another notebook left behind. Imported modules stay loaded — that is the saving. Pass
+``fresh=True`` (``mi run --fresh-kernels``) to give every step its own kernel instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from mi_kernel.errors import PipelineError
+
+KERNEL = "python3"
+#: Executed once when a warm kernel starts: the imports every agent notebook makes.
+PRELOAD = "import pandas, mi_kernel, mi_kernel.tools, mi_kernel.viz"
+
+
+def ipc_kernel_manager() -> type:
+    """A kernel manager talking to its kernel over local IPC sockets: no TCP port is opened."""
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import CaselessStrEnum
+
+    class IPCKernelManager(AsyncKernelManager):  # type: ignore[misc]
+        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+    return IPCKernelManager
+
+
+def _run(code: str, km: Any) -> None:
+    """Execute ``code`` in the kernel of ``km``; raise PipelineError if it fails."""
+    from jupyter_client.blocking import BlockingKernelClient
+
+    kc = BlockingKernelClient()
+    kc.load_connection_info(km.get_connection_info())
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=60)
+        reply = kc.execute_interactive(
+            code, timeout=120, store_history=False, output_hook=lambda _m: None
+        )
+    finally:
+        kc.stop_channels()
+    if reply["content"]["status"] != "ok":
+        content = reply["content"]
+        raise PipelineError(f"warm kernel could not run {code!r}: {content.get('evalue')}")
+
+
+class WarmKernel:
+    """One started kernel reused by every step of a run (see module docstring)."""
+
+    def __init__(self, cwd: Path) -> None:
+        from jupyter_core.utils import run_sync
+
+        # IPC socket paths are relative to the cwd unless absolute: pin them in a private dir.
+        self._sockets = tempfile.mkdtemp(prefix="mi-kernel-")
+        self.km = ipc_kernel_manager()(kernel_name=KERNEL, ip=f"{self._sockets}/ipc")
+        run_sync(self.km.start_kernel)(cwd=str(cwd))
+        _run(PRELOAD, self.km)
+
+    def reset(self) -> None:
+        """Wipe the user namespace and restart cell numbering before the next notebook."""
+        _run("%reset -f\nget_ipython().execution_count = 1", self.km)
+
+    def shutdown(self) -> None:
+        from jupyter_core.utils import run_sync
+
+        run_sync(self.km.shutdown_kernel)(now=True)
+        shutil.rmtree(self._sockets, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def step_kernels(cwd: Path, fresh: bool) -> Iterator[WarmKernel | None]:
+    """Yield a warm kernel for the run (or None when every step gets a fresh kernel)."""
+    if fresh:
+        yield None
+        return
+    warm = WarmKernel(cwd)
+    try:
+        yield warm
+    finally:
+        warm.shutdown()
+
+
+def execute_kwargs(warm: WarmKernel | None) -> dict[str, Any]:
+    """Keyword arguments for ``papermill.execute_notebook`` selecting the kernel."""
+    if warm is None:
+        return {"kernel_manager_class": ipc_kernel_manager()}
+    warm.reset()
+    return {"km": warm.km}
