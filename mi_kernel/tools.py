@@ -66,9 +66,10 @@ def fetch_market_data(
     ctx = current_run()
     bars = data.load_bars(source, list(symbols) if symbols else None, start, end)
     digest = sha256_frame(bars)
+    names = sorted(bars["symbol"].unique())
     meta = {
         "source": source,
-        "symbols": sorted(bars["symbol"].unique()),
+        "symbols": names,
         "start": start,
         "end": end,
     }
@@ -76,7 +77,7 @@ def fetch_market_data(
     ctx.record_input(source, f"catalog://{source}", digest, rows=len(bars))
     ctx.emit(
         "market_data.fetched",
-        {"uri": uri, "rows": len(bars), "symbols": len(meta["symbols"]), "source": source},
+        {"uri": uri, "rows": len(bars), "symbols": len(names), "source": source},
         parents=[f"catalog://{source}"],
         dataset_hash=digest,
     )
@@ -421,9 +422,9 @@ def publish_portfolio(targets: str, book: Mapping[str, Any], approver: str | Non
         ts=ts,
         book=b.name,
         targets=tuple(
-            TargetPosition(symbol=str(r.symbol), weight=float(r.weight))
-            for r in latest.itertuples()
-            if abs(float(r.weight)) > 0
+            TargetPosition(symbol=str(sym), weight=float(w))
+            for sym, w in zip(latest["symbol"], latest["weight"], strict=True)
+            if abs(float(w)) > 0
         ),
         source_signals=targets,
         approvals=(approver,),

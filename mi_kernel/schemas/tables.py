@@ -201,7 +201,10 @@ def validate(df: pd.DataFrame, table: str | TableName) -> pd.DataFrame:
 
 def to_utc(values: pd.Series | pd.Index) -> pd.Series:
     """Return timestamps as tz-aware UTC; naive values are taken to be UTC."""
-    s = pd.to_datetime(pd.Series(values), utc=False)
+    s = pd.Series(values)
+    if isinstance(s.dtype, pd.DatetimeTZDtype) and str(s.dtype.tz) == "UTC":
+        return s  # already canonical: nothing to convert
+    s = pd.to_datetime(s, utc=False)
     if s.dt.tz is None:
         return s.dt.tz_localize("UTC")
     return s.dt.tz_convert("UTC")
@@ -216,8 +219,7 @@ def conform(df: pd.DataFrame, table: str | TableName) -> pd.DataFrame:
         if f.name not in out.columns:
             continue
         if pa.types.is_timestamp(f.type):
-            out[f.name] = to_utc(out[f.name]).to_numpy()
-            out[f.name] = pd.to_datetime(out[f.name], utc=True)
+            out[f.name] = to_utc(out[f.name]).astype("datetime64[ns, UTC]")
         elif pa.types.is_floating(f.type) and pd.api.types.is_numeric_dtype(out[f.name]):
             out[f.name] = out[f.name].astype("float64")
         elif pa.types.is_string(f.type):
