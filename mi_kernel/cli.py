@@ -108,6 +108,17 @@ def cmd_pipelines(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_mcp(args: argparse.Namespace) -> int:
+    import os
+
+    from mi_kernel.mcp.server import main as serve
+
+    if args.runs_root:
+        os.environ["MI_RUNS_ROOT"] = str(args.runs_root)
+    serve()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="mi", description="mi market-intelligence platform")
     p.add_argument(
@@ -134,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     ver.add_argument("run_id", nargs="?")
     ver.set_defaults(func=cmd_verify)
     sub.add_parser("pipelines", help="list declared pipelines").set_defaults(func=cmd_pipelines)
+    sub.add_parser("mcp", help="serve the eight tools over MCP (stdio)").set_defaults(func=cmd_mcp)
     return p
 
 

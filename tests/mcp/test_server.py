@@ -1,0 +1,81 @@
+"""The MCP server exposes the eight tools; calls write into a run that seals and verifies."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from mcp.server.mcpserver.exceptions import ToolError
+
+from mi_kernel.mcp import build_server
+from mi_kernel.runstore import RunStore, verify_run
+
+EIGHT = {
+    "fetch_market_data",
+    "quality_report",
+    "compute_features",
+    "train_model",
+    "score_signals",
+    "run_backtest",
+    "pretrade_check",
+    "publish_portfolio",
+}
+
+
+def _call(server: Any, name: str, args: dict[str, Any]) -> Any:
+    result = asyncio.run(server.call_tool(name, args))
+    assert not result.is_error, result.content
+    content = result.structured_content
+    # str and list results are wrapped as {"result": ...}; dict results are the content.
+    return content["result"] if set(content) == {"result"} else content
+
+
+def test_lists_the_eight_tools_and_run_helpers(store: RunStore) -> None:
+    server, _ = build_server(store)
+    names = {t.name for t in asyncio.run(server.list_tools())}
+    assert names == EIGHT | {"seal_run", "list_runs"}
+
+
+def test_calls_write_into_the_session_run_which_seals(store: RunStore) -> None:
+    server, session = build_server(store)
+    uri = _call(server, "fetch_market_data", {"symbols": ["AAPL", "IBM"], "source": "bokeh_ohlcv"})
+    assert uri.startswith("run://") and uri.endswith("data/bars.parquet")
+    report = _call(server, "quality_report", {"dataset_uri": uri})
+    assert 0.0 <= report["score"] <= 1.0 and report["rows_in"] > 6000
+    sealed = _call(server, "seal_run", {})
+    assert verify_run(store, sealed["run_id"]).ok
+    [listed] = _call(server, "list_runs", {})
+    assert listed["run_id"] == sealed["run_id"] and session.ctx is None
+
+
+def test_platform_errors_reach_the_agent_with_their_message(store: RunStore) -> None:
+    server, _ = build_server(store)
+    with pytest.raises(ToolError, match=r"UnknownSymbolError: .*NOPE"):
+        asyncio.run(server.call_tool("fetch_market_data", {"symbols": ["NOPE"]}))
+
+
+def test_mi_mcp_speaks_the_protocol_on_stdio(tmp_path: Any) -> None:
+    import json
+    import subprocess
+    import sys
+
+    hello = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-06-18",
+            "capabilities": {},
+            "clientInfo": {"name": "test", "version": "0"},
+        },
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "mi_kernel.cli", "--runs-root", str(tmp_path), "mcp"],
+        input=json.dumps(hello) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    reply = json.loads(proc.stdout.splitlines()[0])
+    assert reply["id"] == 1 and reply["result"]["serverInfo"]["name"] == "mi", proc.stderr
