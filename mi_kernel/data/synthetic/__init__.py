@@ -1,0 +1,30 @@
+"""A deterministic synthetic market: survivorship-free, any size, optionally with a planted alpha.
+
+Tables (``TABLES``): ``bars`` (raw daily OHLCV, volume in shares), ``corporate_actions``
+(splits and cash dividends on their ex-dates), ``universe`` (each symbol's listing, delisting
+and sector), ``fundamentals`` (quarterly, stamped with the date they became known), ``news``
+(templated headlines whose sentiment moved the price) and ``alpha`` (the planted feature
+``alpha_signal`` with rank IC ``alpha_ic`` against the next ``alpha_horizon``-day return).
+
+>>> from mi_kernel.data.synthetic import SyntheticConfig, load
+>>> bars = load("bars", SyntheticConfig(n_symbols=20, n_days=250))  # doctest: +SKIP
+"""
+
+from mi_kernel.data.synthetic.adjust import adjust_bars
+from mi_kernel.data.synthetic.alpha import ALPHA_NAME
+from mi_kernel.data.synthetic.config import SECTORS, SyntheticConfig
+from mi_kernel.data.synthetic.reader import load, market_dir, read
+from mi_kernel.data.synthetic.writer import TABLES, generate, is_complete
+
+__all__ = [
+    "ALPHA_NAME",
+    "SECTORS",
+    "TABLES",
+    "SyntheticConfig",
+    "adjust_bars",
+    "generate",
+    "is_complete",
+    "load",
+    "market_dir",
+    "read",
+]

@@ -1,0 +1,49 @@
+"""TrainConfig: the frozen, serialisable configuration of one training run."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+from sklearn.base import BaseEstimator
+
+from mi_kernel.models.registry import make_estimator
+
+
+class TrainConfig(BaseModel):
+    """How to train one model (frozen; parse a dict with ``TrainConfig.model_validate``).
+
+    Attributes
+    ----------
+    estimator : str
+        Key of :data:`mi_kernel.models.ESTIMATORS` ("ridge", "hgb"); checked by
+        :meth:`build` (ConfigError), which :func:`mi_kernel.models.train` calls first.
+    n_splits : int
+        Walk-forward folds (>= 2).
+    embargo : int
+        Unique dates between each training window and its test block.
+    min_train : int, optional
+        Unique dates of the first training window; default n_dates // (n_splits + 1).
+    features : tuple of str, optional
+        Feature columns to use; None = every float column of the feature table.
+    name : str, optional
+        Model name, the prefix of the model version; default the estimator key.
+    purpose, owner : str
+        Recorded on the model card.
+    random_state : int
+        The one randomness knob, passed to the estimator.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    estimator: str = "ridge"
+    n_splits: int = Field(default=5, ge=2)
+    embargo: int = Field(default=0, ge=0)
+    min_train: int | None = Field(default=None, ge=1)
+    features: tuple[str, ...] | None = None
+    name: str | None = None
+    purpose: str = ""
+    owner: str = "research"
+    random_state: int = 0
+
+    def build(self) -> BaseEstimator:
+        """Return the unfitted estimator; raise ConfigError for an unknown key."""
+        return make_estimator(self.estimator, self.random_state)
