@@ -28,6 +28,12 @@ def store(tmp_path: Path) -> RunStore:
         shutil.rmtree(s.root, ignore_errors=True)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Synthetic markets are generated into a per-worker cache, never the user's."""
+    os.environ["MI_CACHE_DIR"] = str(tmp_path_factory.mktemp("mi-cache"))
+
+
 @pytest.fixture(autouse=True)
 def _isolated_runs_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test writes into the project's runs/ folder by accident."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from mi_kernel.data import packages
 from mi_kernel.errors import ConfigError, UnknownSymbolError
@@ -249,3 +249,57 @@ register_source(
     ),
     _plain(packages.fama_french),
 )
+
+
+def _synthetic(table: str) -> Reader:
+    """Reader of one synthetic-market table; source options are SyntheticConfig fields."""
+
+    def read(
+        symbols: Sequence[str] | None = None,
+        start: str | pd.Timestamp | None = None,
+        end: str | pd.Timestamp | None = None,
+        **config: Any,
+    ) -> pd.DataFrame:
+        from mi_kernel.data import synthetic
+
+        try:
+            cfg = synthetic.SyntheticConfig.model_validate(config)
+        except ValidationError as exc:
+            fields = ", ".join(synthetic.SyntheticConfig.model_fields)
+            raise ConfigError(
+                f"bad synthetic market options {config}: {exc.errors()[0]['msg']} "
+                f"({exc.errors()[0]['loc']}); valid options: {fields}"
+            ) from None
+        return synthetic.load(table, cfg, symbols=symbols, start=start, end=end)
+
+    return read
+
+
+_SYNTHETIC = (
+    "Synthetic: a seeded simulation (mi_kernel.data.synthetic), not market history. Pass "
+    "SyntheticConfig fields (n_symbols, n_days, seed, alpha_ic, ...) as read options.",
+)
+for _table, _kind, _title in (
+    ("bars", TableName.BARS, "daily raw OHLCV (volume in shares), listings and delistings"),
+    ("corporate_actions", TableName.CORPORATE_ACTIONS, "splits and cash dividends by ex-date"),
+    ("universe", TableName.UNIVERSE, "point-in-time membership [start, end) and sectors"),
+    ("fundamentals", TableName.FUNDAMENTALS, "quarterly fundamentals stamped when known"),
+    ("news", TableName.NEWS, "timestamped headlines with known sentiment"),
+    ("alpha", TableName.FEATURES, "the planted feature alpha_signal (rank IC = alpha_ic)"),
+):
+    register_source(
+        DatasetInfo(
+            name=f"synthetic_{_table}",
+            title=f"Synthetic market: {_title}",
+            table=_kind,
+            package="mi_kernel (generated locally, cached under $MI_CACHE_DIR or ~/.cache/mi)",
+            licence="same as this project",
+            frequency="daily" if _table != "fundamentals" else "quarterly",
+            coverage="default: 50 symbols trading on day one, 756 business days from 2015-01-02",
+            adjustments="raw prices; adjust with synthetic_corporate_actions"
+            if _table == "bars"
+            else "none",
+            caveats=_SYNTHETIC,
+        ),
+        _synthetic(_table),
+    )

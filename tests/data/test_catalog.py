@@ -33,7 +33,11 @@ def test_every_entry_loads_offline_through_intake(name: str, no_network: None) -
     cat = intake.from_yaml_file(str(data.catalog_path()))
     table = cat[name].read()
     info = data.dataset_info(name)
-    assert list(table.columns) == TABLES[info.table].names
+    keys = TABLES[info.table].names
+    if info.table == "features":  # an open table: keys, then float feature columns
+        assert list(table.columns[: len(keys)]) == keys and len(table.columns) > len(keys)
+    else:
+        assert list(table.columns) == keys
     assert len(table) > 0
     assert info.licence and info.frequency and info.adjustments
     if "ts" in table.columns:
@@ -90,6 +94,15 @@ def test_benchmark_is_the_sp500_level() -> None:
     assert str(spx.index.tz) == "UTC"
     assert spx.index.is_monotonic_increasing
     assert spx.loc["1990-01-02"].item() == pytest.approx(359.69)
+
+
+def test_synthetic_entries_take_the_market_config_as_options() -> None:
+    small = data.read("synthetic_bars", n_symbols=5, n_days=60, seed=3)
+    assert small["symbol"].nunique() >= 5 and small["ts"].nunique() == 60
+    again = data.read("synthetic_bars", n_symbols=5, n_days=60, seed=3)
+    pd.testing.assert_frame_equal(small, again)
+    with pytest.raises(ConfigError, match=r"n_symbol.*valid options: n_symbols"):
+        data.read("synthetic_bars", n_symbol=5)
 
 
 def test_adjclose_sources_state_their_caveats() -> None:
