@@ -20,7 +20,7 @@ from mi_kernel.errors import PipelineError
 
 KERNEL = "python3"
 #: Executed once when a warm kernel starts: the imports every agent notebook makes.
-PRELOAD = "import pandas, mi_kernel, mi_kernel.tools, mi_kernel.viz"
+PRELOAD = "import pandas, holoviews, mi_kernel, mi_kernel.tools, mi_kernel.viz"
 
 
 def ipc_kernel_manager() -> type:
@@ -53,6 +53,19 @@ def _run(code: str, km: Any) -> None:
         raise PipelineError(f"warm kernel could not run {code!r}: {content.get('evalue')}")
 
 
+#: Run between notebooks. pyviz_comms remembers the cell count of the last extension load and
+#: skips re-emitting the (inline) Bokeh resources for the "same cell": forget it, so every
+#: notebook carries its own copy and renders offline.
+RESET = """\
+%reset -f
+get_ipython().execution_count = 1
+import sys as _sys
+if "pyviz_comms" in _sys.modules:
+    _sys.modules["pyviz_comms"].extension._last_execution_count = None
+del _sys
+"""
+
+
 class WarmKernel:
     """One started kernel reused by every step of a run (see module docstring)."""
 
@@ -62,12 +75,15 @@ class WarmKernel:
         # IPC socket paths are relative to the cwd unless absolute: pin them in a private dir.
         self._sockets = tempfile.mkdtemp(prefix="mi-kernel-")
         self.km = ipc_kernel_manager()(kernel_name=KERNEL, ip=f"{self._sockets}/ipc")
-        run_sync(self.km.start_kernel)(cwd=str(cwd))
+        # No history database: the cell counter restarts per notebook, which would collide.
+        run_sync(self.km.start_kernel)(
+            cwd=str(cwd), extra_arguments=["--HistoryManager.enabled=False"]
+        )
         _run(PRELOAD, self.km)
 
     def reset(self) -> None:
         """Wipe the user namespace and restart cell numbering before the next notebook."""
-        _run("%reset -f\nget_ipython().execution_count = 1", self.km)
+        _run(RESET, self.km)
 
     def shutdown(self) -> None:
         from jupyter_core.utils import run_sync

@@ -79,8 +79,15 @@ def render_report(executed: Path, out: Path) -> Path:
     import nbformat
     from nbconvert import HTMLExporter
 
+    import mi_kernel.reporting
+
+    templates = Path(mi_kernel.reporting.__file__).parent / "nbconvert"
     exporter = HTMLExporter(
-        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+        template_name="mi_report",  # lab, minus the CDN scripts: opens offline
+        extra_template_basedirs=[str(templates)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
     )
     body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
     out.write_text(body, encoding="utf-8")
@@ -130,13 +137,13 @@ def _execute_step(
     seconds = time.perf_counter() - t0
     record.update(status="succeeded", seconds=seconds)
     record["papermill_overhead_seconds"] = max(0.0, seconds - _cell_seconds(out))
+    if step.report:
+        render_report(out, ctx.path(f"report/{Path(step.notebook).stem}.html"))
     missing = [p for p in step.products if not (ctx.dir / p).exists()]
     if missing:
         record.update(
             status="failed", error=f"{step.notebook} did not write its products {missing}"
         )
-    elif step.report:
-        render_report(out, ctx.path(f"report/{Path(step.notebook).stem}.html"))
     return record
 
 
