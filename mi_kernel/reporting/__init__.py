@@ -5,16 +5,19 @@ QuantStats and hvplot are imported only inside the functions that need them.
 
 from __future__ import annotations
 
+from mi_kernel.reporting.overview import RunOverview, run_overview
 from mi_kernel.reporting.plots import drawdown_plot, equity_plot, performance_plots
 from mi_kernel.reporting.report import active_returns, backtest_report
 from mi_kernel.reporting.tearsheet import strip_external_resources, tearsheet
 
 __all__ = [
+    "RunOverview",
     "active_returns",
     "backtest_report",
     "drawdown_plot",
     "equity_plot",
     "performance_plots",
+    "run_overview",
     "strip_external_resources",
     "tearsheet",
 ]

@@ -1,0 +1,110 @@
+"""What a stakeholder needs from a run, gathered from its artifacts (read-only).
+
+The report notebook renders this; it reads the run's own files, never the code that made them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from mi_kernel.errors import RunError
+
+#: Backtest figures shown side by side, in this order.
+BACKTEST_KEYS = (
+    "sharpe",
+    "sortino",
+    "max_drawdown",
+    "annual_return",
+    "annual_volatility",
+    "turnover",
+    "hit_rate",
+    "probabilistic_sharpe",
+    "deflated_sharpe",
+    "total_costs",
+)
+
+
+@dataclass(frozen=True)
+class RunOverview:
+    """The parts of a run a report shows (JSON artifacts as dicts, tables as frames)."""
+
+    run_dir: Path
+    parameters: dict[str, Any]
+    quality: dict[str, Any]
+    selection: dict[str, Any]
+    card: dict[str, Any]
+    backtests: dict[str, dict[str, Any]] = field(default_factory=dict)
+    published: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def model_backtest(self) -> dict[str, Any]:
+        """The selected model's backtest report (empty if it was not backtested)."""
+        return self.backtests.get(f"model-{self.selection['model_version']}", {})
+
+    def summary(self) -> pd.Series:
+        """The headline figures, formatted for people."""
+        bt, metrics = self.model_backtest, self.card.get("metrics", {})
+        nan = float("nan")
+        last = self.published[-1] if self.published else None
+        return pd.Series(
+            {
+                "data": f"{self.parameters.get('source')} — "
+                f"{self.quality['rows_clean']:,} clean rows",
+                "data quality score": f"{self.quality['score']:.3f} "
+                f"({self.quality['rows_quarantined']} rows quarantined)",
+                "selected model": self.selection["model_version"],
+                "out-of-sample rank IC (mean daily)": f"{metrics.get('ic_mean', nan):.4f}",
+                "backtest Sharpe (net of costs)": f"{bt.get('sharpe', nan):.2f}",
+                "deflated Sharpe (probability of skill)": f"{bt.get('deflated_sharpe', nan):.2f}",
+                "max drawdown": f"{bt.get('max_drawdown', nan):.1%}",
+                "portfolio published": f"{last['portfolio_version']} ({len(last['targets'])} "
+                f"positions, approved by {', '.join(last['approvals'])})"
+                if last
+                else "no",
+            },
+            name="",
+        )
+
+    def backtest_table(self) -> pd.DataFrame:
+        """One column per backtested strategy, one row per figure."""
+        return pd.DataFrame(
+            {name: {k: r.get(k) for k in BACKTEST_KEYS} for name, r in self.backtests.items()}
+        )
+
+    def returns(self) -> pd.DataFrame:
+        """Daily net returns of every backtest, one column per strategy."""
+        curves = {
+            name: pd.read_parquet(self.run_dir / "backtests" / name / "returns.parquet").set_index(
+                "ts"
+            )["returns"]
+            for name in self.backtests
+        }
+        return pd.DataFrame(curves)
+
+
+def _json(path: Path) -> Any:
+    if not path.exists():
+        raise RunError(f"{path} is missing: the step that writes it has not run in this run")
+    return json.loads(path.read_text())
+
+
+def run_overview(run_dir: str | Path) -> RunOverview:
+    """Gather the report's inputs from a run folder (staging or sealed)."""
+    d = Path(run_dir)
+    selection = _json(d / "training/selection.json")
+    backtests = {p.parent.name: _json(p) for p in sorted(d.glob("backtests/*/report.json"))}
+    published = [_json(p) for p in sorted(d.glob("portfolio/*.json")) if p.name != "risk.json"]
+    return RunOverview(
+        run_dir=d,
+        parameters=_json(d / "_meta/run.json").get("parameters", {}),
+        quality=_json(d / "quality/report.json"),
+        selection=selection,
+        card=_json(d / f"models/{selection['model_version']}/model_card.json"),
+        backtests=backtests,
+        published=published,
+    )
