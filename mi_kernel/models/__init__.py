@@ -8,6 +8,7 @@ scores a feature table into signals; :func:`save` / :func:`load` persist a model
 from __future__ import annotations
 
 from mi_kernel.models.config import TrainConfig
+from mi_kernel.models.evaluate import daily_ic
 from mi_kernel.models.explain import contributions
 from mi_kernel.models.persist import load, save
 from mi_kernel.models.predict import predict
@@ -20,6 +21,7 @@ __all__ = [
     "TrainConfig",
     "TrainedModel",
     "contributions",
+    "daily_ic",
     "load",
     "make_estimator",
     "predict",

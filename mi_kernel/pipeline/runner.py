@@ -89,7 +89,13 @@ def render_report(executed: Path, out: Path) -> Path:
         exclude_input_prompt=True,
         exclude_output_prompt=True,
     )
-    body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
+    nb = nbformat.read(executed, as_version=4)
+    for cell in nb.cells:  # HoloViews emits empty display_data placeholders: nothing to show
+        if cell.cell_type == "code":
+            cell.outputs = [
+                o for o in cell.outputs if o.output_type != "display_data" or o.get("data")
+            ]
+    body, _ = exporter.from_notebook_node(nb)
     out.write_text(body, encoding="utf-8")
     return out
 
