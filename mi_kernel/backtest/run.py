@@ -12,7 +12,7 @@ from mi_kernel.backtest.result import BacktestResult
 from mi_kernel.backtest.simulate import simulate
 from mi_kernel.backtest.strategies import get_strategy
 from mi_kernel.errors import ConfigError
-from mi_kernel.schemas.tables import conform
+from mi_kernel.schemas.tables import conform, utc_bound
 
 
 @runtime_checkable
@@ -25,18 +25,6 @@ class WeightConstraint(Protocol):
 
 
 Constraints = Callable[[pd.DataFrame], pd.DataFrame] | WeightConstraint
-
-
-def _as_utc(value: str | pd.Timestamp | None, name: str) -> pd.Timestamp | None:
-    if value is None:
-        return None
-    try:
-        ts = pd.Timestamp(value)
-    except ValueError as exc:
-        raise ConfigError(
-            f"{name}={value!r} is not a date; use ISO format, e.g. 2020-01-31"
-        ) from exc
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
 def apply_constraints(weights: pd.DataFrame, constraints: Constraints | None) -> pd.DataFrame:
@@ -90,7 +78,7 @@ def run(
         Strategy parameters.
     """
     strategy = get_strategy(strategy_id)
-    t0, t1 = _as_utc(start, "start"), _as_utc(end, "end")
+    t0, t1 = utc_bound(start, "start"), utc_bound(end, "end")
     history = bars if t1 is None else bars[bars["ts"] <= t1]
     weights = apply_constraints(strategy(history, **params), constraints)
     window = history if t0 is None else history[history["ts"] >= t0]

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from mi_kernel.data import packages
 from mi_kernel.errors import ConfigError, UnknownSymbolError
-from mi_kernel.schemas.tables import TableName, to_utc, validate
+from mi_kernel.schemas.tables import TableName, to_utc, utc_bound, validate
 
 
 class DatasetInfo(BaseModel):
@@ -66,18 +66,6 @@ def get_source(name: str) -> Source:
         ) from None
 
 
-def _bound(value: str | pd.Timestamp | None, name: str) -> pd.Timestamp | None:
-    if value is None or value == "":
-        return None
-    try:
-        ts = pd.Timestamp(value)
-    except ValueError as exc:
-        raise ConfigError(
-            f"{name}={value!r} is not a date; use ISO format, e.g. 2010-01-31"
-        ) from exc
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-
-
 def filter_table(
     df: pd.DataFrame,
     source: str,
@@ -86,7 +74,7 @@ def filter_table(
     end: str | pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """Keep ``symbols`` (all if empty) and ``start <= ts <= end``; unknown symbols raise."""
-    lo, hi = _bound(start, "start"), _bound(end, "end")
+    lo, hi = utc_bound(start, "start"), utc_bound(end, "end")
     if lo is not None and hi is not None and lo > hi:
         raise ConfigError(f"start {lo.date()} is after end {hi.date()}")
     if symbols and "symbol" in df.columns:

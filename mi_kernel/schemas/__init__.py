@@ -10,7 +10,7 @@ from mi_kernel.schemas.records import (
     SignalExplain,
     TargetPosition,
 )
-from mi_kernel.schemas.tables import TABLES, TableName, conform, validate
+from mi_kernel.schemas.tables import TABLES, TableName, conform, to_utc, utc_bound, validate
 
 __all__ = [
     "TABLES",
@@ -24,5 +24,7 @@ __all__ = [
     "TableName",
     "TargetPosition",
     "conform",
+    "to_utc",
+    "utc_bound",
     "validate",
 ]

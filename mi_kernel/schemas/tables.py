@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from mi_kernel.errors import SchemaError
+from mi_kernel.errors import ConfigError, SchemaError
 
 UTC_TS = pa.timestamp("ns", tz="UTC")
 
@@ -197,6 +197,22 @@ def validate(df: pd.DataFrame, table: str | TableName) -> pd.DataFrame:
             f"Expected columns {schema.names}; use mi_kernel.schemas.conform() to coerce dtypes."
         )
     return df
+
+
+def utc_bound(value: object, name: str) -> pd.Timestamp | None:
+    """Parse a date bound (``start``/``end``): None or "" → None, naive → UTC, else converted.
+
+    Raises ConfigError naming the parameter when ``value`` is not a date.
+    """
+    if value is None or (isinstance(value, str) and not value):
+        return None
+    try:
+        ts = pd.Timestamp(value)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise ConfigError(
+            f"{name}={value!r} is not a date; use ISO format, e.g. 2010-01-31"
+        ) from exc
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
 def to_utc(values: pd.Series | pd.Index) -> pd.Series:

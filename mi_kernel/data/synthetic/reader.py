@@ -22,7 +22,7 @@ from mi_kernel.data.synthetic.writer import (
 )
 from mi_kernel.errors import ConfigError, DataError, UnknownSymbolError
 from mi_kernel.schemas.tables import TABLES as SCHEMAS
-from mi_kernel.schemas.tables import TableName, conform
+from mi_kernel.schemas.tables import TableName, conform, utc_bound
 
 #: The canonical table each synthetic table conforms to (``alpha`` is a feature table).
 CANONICAL = {
@@ -46,18 +46,6 @@ def _table(table: str) -> str:
     if table not in TABLES:
         raise ConfigError(f"unknown synthetic table {table!r}; valid tables: {', '.join(TABLES)}")
     return table
-
-
-def _bound(value: Bound, name: str) -> pd.Timestamp | None:
-    if value is None or (isinstance(value, str) and not value):
-        return None
-    try:
-        ts = pd.Timestamp(value)
-    except ValueError as exc:
-        raise ConfigError(
-            f"{name}={value!r} is not a date; use ISO format, e.g. 2016-01-31"
-        ) from exc
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
 def _filter(
@@ -122,7 +110,7 @@ def read(
         raise UnknownSymbolError(
             f"synthetic market has no symbol {', '.join(unknown[:10])}; it has {first} .. {last}"
         )
-    lo, hi = _bound(start, "start"), _bound(end, "end")
+    lo, hi = utc_bound(start, "start"), utc_bound(end, "end")
     schema = _schema(name)
     folder = root / name
     if not any(folder.rglob("*.parquet")):
