@@ -96,6 +96,7 @@ def render_report(executed: Path, out: Path) -> Path:
                 o for o in cell.outputs if o.output_type != "display_data" or o.get("data")
             ]
     body, _ = exporter.from_notebook_node(nb)
+    body = mi_kernel.reporting.inline_panel_resources(body)
     out.write_text(body, encoding="utf-8")
     return out
 

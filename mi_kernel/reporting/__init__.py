@@ -5,6 +5,7 @@ QuantStats and hvplot are imported only inside the functions that need them.
 
 from __future__ import annotations
 
+from mi_kernel.reporting.offline import inline_panel_resources
 from mi_kernel.reporting.overview import RunOverview, run_overview
 from mi_kernel.reporting.plots import drawdown_plot, equity_plot, performance_plots
 from mi_kernel.reporting.report import active_returns, backtest_report
@@ -16,6 +17,7 @@ __all__ = [
     "backtest_report",
     "drawdown_plot",
     "equity_plot",
+    "inline_panel_resources",
     "performance_plots",
     "run_overview",
     "strip_external_resources",

@@ -104,6 +104,7 @@ def test_report_and_tearsheets_render_offline(demo: tuple[RunStore, str]) -> Non
     report = (d / "report/09_report.html").read_text()
     assert "Run report" in report and "Caveats" in report
     assert "mi.finish" not in report  # code-free
+    assert "cdn.holoviz.org" not in report  # Panel's stylesheets and shim inlined
     pages = [report, *(p.read_text() for p in d.glob("backtests/*/tearsheet.html"))]
     assert len(pages) >= 3
     external = re.compile(r"<(script|link)[^>]+(src|href)=[\"']https?://", re.I)

@@ -72,3 +72,16 @@ def test_performance_plots_are_holoviews_objects(result, bench) -> None:
     assert isinstance(layout, hv.Layout) and len(layout) == 2
     equity = layout[0]
     assert isinstance(equity, hv.NdOverlay | hv.Overlay)
+
+
+def test_panel_cdn_urls_become_inline_data() -> None:
+    from mi_kernel.reporting import inline_panel_resources
+
+    page = (
+        '<script>var css = ["https://cdn.holoviz.org/panel/1.9.4/dist/css/loading.css?v=1.9.4",'
+        ' "https://cdn.holoviz.org/panel/1.9.4/dist/css/not-shipped.css"];</script>'
+    )
+    out = inline_panel_resources(page)
+    assert "data:text/css;base64," in out
+    assert "dist/css/loading.css" not in out
+    assert "https://cdn.holoviz.org/panel/1.9.4/dist/css/not-shipped.css" in out  # left, visible
