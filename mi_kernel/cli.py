@@ -31,7 +31,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     store = RunStore(args.runs_root)
     manifest = run_pipeline(
-        args.pipeline, _parse_params(args.param), store=store, fresh_kernels=args.fresh_kernels
+        args.pipeline,
+        _parse_params(args.param),
+        store=store,
+        fresh_kernels=args.fresh_kernels,
+        jobs=args.jobs,
     )
     d = store.sealed_dir(manifest.run_id)
     print(f"sealed run {manifest.run_id} ({manifest.status}), root hash {manifest.root_hash[:16]}")
@@ -131,7 +135,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--fresh-kernels",
         action="store_true",
-        help="start a new kernel for every step (default: one warm kernel per run)",
+        help="start a new kernel for every step (default: warm kernels reused across steps)",
+    )
+    run.add_argument(
+        "-j", "--jobs", type=int, default=None, help="steps run side by side (default: 2)"
     )
     run.set_defaults(func=cmd_run)
     runs = sub.add_parser("runs", help="list, show and verify runs")

@@ -9,10 +9,8 @@ another notebook left behind. Imported modules stay loaded — that is the savin
 
 from __future__ import annotations
 
-import contextlib
 import shutil
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -90,19 +88,6 @@ class WarmKernel:
 
         run_sync(self.km.shutdown_kernel)(now=True)
         shutil.rmtree(self._sockets, ignore_errors=True)
-
-
-@contextlib.contextmanager
-def step_kernels(cwd: Path, fresh: bool) -> Iterator[WarmKernel | None]:
-    """Yield a warm kernel for the run (or None when every step gets a fresh kernel)."""
-    if fresh:
-        yield None
-        return
-    warm = WarmKernel(cwd)
-    try:
-        yield warm
-    finally:
-        warm.shutdown()
 
 
 def execute_kwargs(warm: WarmKernel | None) -> dict[str, Any]:

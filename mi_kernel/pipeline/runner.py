@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from mi_kernel.errors import PipelineError
-from mi_kernel.pipeline.kernels import KERNEL, WarmKernel, execute_kwargs, step_kernels
+from mi_kernel.pipeline.kernels import KERNEL, WarmKernel, execute_kwargs
+from mi_kernel.pipeline.schedule import KernelPool, run_steps
 from mi_kernel.pipeline.spec import PipelineSpec, StepSpec, load_pipeline, notebooks_dir
 from mi_kernel.runstore import Manifest, RunContext, RunStore
 
@@ -161,6 +162,7 @@ def run_pipeline(
     folder: Path | None = None,
     echo: Echo | None = _stderr,
     fresh_kernels: bool = False,
+    jobs: int | None = None,
 ) -> Manifest:
     """Run pipeline ``name`` with parameter ``overrides``; return the sealed run's manifest.
 
@@ -169,28 +171,32 @@ def run_pipeline(
     PipelineError
         When a step fails; the run is still sealed, with status ``failed``.
 
-    Steps share one warm kernel (namespace wiped between steps) unless ``fresh_kernels``.
+    Independent steps run side by side, up to ``jobs`` at once (default: 2, or 1 on a
+    single core), each in a warm kernel reused across steps (namespace wiped between them)
+    unless ``fresh_kernels``.
     """
     folder = folder or notebooks_dir()
+    jobs = jobs or min(2, os.cpu_count() or 1)
     spec = load_pipeline(name, folder)
     params = spec.resolve_parameters(overrides or {})
     store = store or RunStore()
     ctx = store.start(name, params)
     say = echo or (lambda _msg: None)
     say(f"run {ctx.run_id}: pipeline {name!r}, {len(spec.steps)} steps")
-    failure: str | None = None
-    with _kernel_env(store), step_kernels(folder, fresh_kernels) as warm:
-        for i, step in enumerate(spec.steps, start=1):
-            say(f"  [{i}/{len(spec.steps)}] {step.name:<12} {step.notebook} ...")
-            record = _execute_step(spec, step, params, ctx, folder, warm)
-            ctx._append("_meta/steps.jsonl", record)
-            say(
-                f"  [{i}/{len(spec.steps)}] {step.name:<12} {record['status']} "
-                f"in {record['seconds']:.1f}s"
+    pool = KernelPool(folder, size=jobs, fresh=fresh_kernels)
+    try:
+        with _kernel_env(store):
+            records, failure = run_steps(
+                spec.steps,
+                lambda step, kernel: _execute_step(spec, step, params, ctx, folder, kernel),
+                pool,
+                jobs,
+                say,
             )
-            if record["status"] != "succeeded":
-                failure = f"step {step.name!r} failed: {record['error']}"
-                break
+    finally:
+        pool.shutdown()
+    for record in records:
+        ctx._append("_meta/steps.jsonl", record)
     manifest = store.seal(ctx.run_id, status="failed" if failure else "succeeded", error=failure)
     if failure:
         raise PipelineError(

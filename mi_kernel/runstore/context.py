@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import fcntl
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -112,8 +113,10 @@ class RunContext:
         return sha256_file(self.store.resolve(uri))
 
     def _append(self, relpath: str, obj: dict[str, Any]) -> None:
+        line = json.dumps(obj, default=str, sort_keys=True) + "\n"
         with open(self.path(relpath), "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(obj, default=str, sort_keys=True) + "\n")
+            fcntl.flock(fh, fcntl.LOCK_EX)  # steps may run side by side in other kernels
+            fh.write(line)
 
 
 def current_run() -> RunContext:

@@ -121,3 +121,32 @@ def test_warm_kernel_wipes_variables_between_steps(tmp_path: Path) -> None:
     store = RunStore(tmp_path / "runs")
     with pytest.raises(PipelineError, match="NameError"):
         run_pipeline("leak", store=store, folder=nb, echo=None)
+
+
+def test_independent_steps_run_side_by_side_and_records_keep_declared_order(
+    tmp_path: Path,
+) -> None:
+    nb = tmp_path / "notebooks"
+    nb.mkdir()
+    base = 'run_id = ""\nruns_root = ""\nstep = ""\n'
+    nap = (
+        "import time, os\nimport mi_kernel as mi\n"
+        "ctx = mi.session(run_id or None, step=step, runs_root=runs_root or None)\n"
+        "start = time.time()\ntime.sleep(3)\n"
+        "done = {'start': start, 'end': time.time(), 'pid': os.getpid()}\n"
+        "ctx.write_json(done, f'out/{step}.json')\n"
+    )
+    _notebook(nb / "nap.ipynb", base, nap)
+    (nb / "pipelines.yml").write_text(
+        "fan:\n  parameters: {}\n  steps:\n"
+        "    - {name: a, notebook: nap.ipynb}\n"
+        "    - {name: b, notebook: nap.ipynb}\n"
+        "    - {name: c, notebook: nap.ipynb, after: [a, b]}\n"
+    )
+    store = RunStore(tmp_path / "runs")
+    m = run_pipeline("fan", store=store, folder=nb, echo=None, jobs=2)
+    out = {s: json.loads((store.sealed_dir(m.run_id) / f"out/{s}.json").read_text()) for s in "abc"}
+    assert out["a"]["start"] < out["b"]["end"] and out["b"]["start"] < out["a"]["end"]  # overlap
+    assert out["a"]["pid"] != out["b"]["pid"]  # two kernels
+    assert out["c"]["start"] >= max(out["a"]["end"], out["b"]["end"])  # waits for both
+    assert [s.name for s in m.steps] == ["a", "b", "c"]

@@ -1,0 +1,97 @@
+"""Run a pipeline's steps in dependency order, independent steps side by side.
+
+A step starts once every step it runs ``after`` has succeeded. Up to ``jobs`` steps run at
+once, each in a kernel of its own from a :class:`KernelPool` (warm kernels are reused; a
+second one is started only when two steps are ready together). After a failure no new step
+starts; the running ones finish, and the failure is reported.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from pathlib import Path
+from typing import Any
+
+from mi_kernel.pipeline.kernels import WarmKernel
+from mi_kernel.pipeline.spec import StepSpec
+
+Execute = Callable[[StepSpec, WarmKernel | None], dict[str, Any]]
+
+
+class KernelPool:
+    """Up to ``size`` warm kernels (or ``None`` placeholders when ``fresh``), made on demand."""
+
+    def __init__(self, cwd: Path, size: int, fresh: bool) -> None:
+        self.cwd, self.size, self.fresh = cwd, size, fresh
+        self._free: list[WarmKernel | None] = []
+        self._made: list[WarmKernel] = []
+        self._lock = threading.Lock()
+
+    def acquire(self) -> WarmKernel | None:
+        """Return a free kernel, starting a new one if none is free (never more than size)."""
+        with self._lock:
+            if self._free:
+                return self._free.pop()
+            if self.fresh:
+                return None
+        kernel = WarmKernel(self.cwd)
+        with self._lock:
+            self._made.append(kernel)
+        return kernel
+
+    def release(self, kernel: WarmKernel | None) -> None:
+        with self._lock:
+            self._free.append(kernel)
+
+    def shutdown(self) -> None:
+        for kernel in self._made:
+            kernel.shutdown()
+
+
+def run_steps(
+    steps: Sequence[StepSpec],
+    execute: Execute,
+    pool: KernelPool,
+    jobs: int,
+    say: Callable[[str], None],
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Execute ``steps``; return their records in declaration order and the first failure."""
+    n, index = len(steps), {s.name: i for i, s in enumerate(steps, start=1)}
+    pending, done = list(steps), set[str]()
+    records: dict[str, dict[str, Any]] = {}
+    running: dict[Future[dict[str, Any]], StepSpec] = {}
+    failure: str | None = None
+
+    def work(step: StepSpec) -> dict[str, Any]:
+        kernel = pool.acquire()
+        try:
+            return execute(step, kernel)
+        finally:
+            pool.release(kernel)
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="mi-step") as threads:
+        while pending or running:
+            ready = [s for s in pending if set(s.after) <= done] if failure is None else []
+            for step in ready[: max(0, jobs - len(running))]:
+                pending.remove(step)
+                say(f"  [{index[step.name]}/{n}] {step.name:<12} {step.notebook} ...")
+                running[threads.submit(work, step)] = step
+            if not running:
+                break  # a failure left the rest unrunnable
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                step = running.pop(future)
+                record = future.result()
+                records[step.name] = record
+                say(
+                    f"  [{index[step.name]}/{n}] {step.name:<12} {record['status']} "
+                    f"in {record['seconds']:.1f}s"
+                )
+                if record["status"] == "succeeded":
+                    done.add(step.name)
+                elif failure is None:
+                    failure = f"step {step.name!r} failed: {record['error']}"
+    ordered = [records[s.name] for s in steps if s.name in records]
+    return ordered, failure
