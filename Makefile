@@ -39,7 +39,7 @@ strip: venv
 	$(PY) -m mi_kernel.devtools.strip notebooks templates dashboards
 
 test: venv lint
-	$(PY) -m pytest -n 2 --dist loadgroup -q
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(PY) -m pytest -n 2 --dist loadgroup -q
 
 test-fast: venv
 	$(PY) -m pytest -q -m "not notebooks and not browser" -x

@@ -83,3 +83,24 @@ class BacktestParams(AgentParams):
 
 class ReportParams(AgentParams):
     pass
+
+
+class RegimesParams(AgentParams):
+    benchmark: str = "sp500"
+    n_states: int = Field(2, ge=2, le=3)
+    refit_every: int = Field(63, ge=5)
+    min_train: int = Field(504, ge=60)
+
+
+class ResearchParams(AgentParams):
+    selection_uri: str
+    features_uri: str
+    regimes_uri: str = ""
+    horizons: tuple[int, ...] = (1, 5, 21)
+    n_quantiles: int = Field(5, ge=2)
+
+
+class ExplainParams(AgentParams):
+    selection_uri: str
+    max_rows: int = Field(3000, ge=100)
+    ablation_splits: int = Field(3, ge=2)

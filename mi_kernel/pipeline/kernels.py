@@ -38,6 +38,8 @@ def _run(code: str, km: Any) -> None:
 
     kc = BlockingKernelClient()
     kc.load_connection_info(km.get_connection_info())
+    # A heartbeat missed under load (steps side by side on 2 cores) is not a dead kernel.
+    kc.hb_channel.time_to_dead = 30.0
     kc.start_channels()
     try:
         kc.wait_for_ready(timeout=60)

@@ -49,5 +49,5 @@ def regime_plot(
     bottom = proba.hvplot.area(
         stacked=True, ylabel="P(state | data to t)", xlabel="", ylim=(0, 1), alpha=0.7
     )
-    layout = top.opts(height=260, responsive=True) + bottom.opts(height=200, responsive=True)
+    layout = top.opts(height=260, width=850) + bottom.opts(height=200, width=850)
     return layout.cols(1)
