@@ -40,6 +40,7 @@ class RunOverview:
     card: dict[str, Any]
     backtests: dict[str, dict[str, Any]] = field(default_factory=dict)
     published: list[dict[str, Any]] = field(default_factory=list)
+    research: dict[str, Any] = field(default_factory=dict)
 
     @property
     def model_backtest(self) -> dict[str, Any]:
@@ -59,6 +60,7 @@ class RunOverview:
                 f"({self.quality['rows_quarantined']} rows quarantined)",
                 "selected model": self.selection["model_version"],
                 "out-of-sample rank IC (mean daily)": f"{metrics.get('ic_mean', nan):.4f}",
+                "signal significant (1-day rank IC, Newey-West 5 %)": self._significance(),
                 "backtest Sharpe (net of costs)": f"{bt.get('sharpe', nan):.2f}",
                 "deflated Sharpe (probability of skill)": f"{bt.get('deflated_sharpe', nan):.2f}",
                 "max drawdown": f"{bt.get('max_drawdown', nan):.1%}",
@@ -69,6 +71,13 @@ class RunOverview:
             },
             name="",
         )
+
+    def _significance(self) -> str:
+        head = self.research.get("headline")
+        if not head:
+            return "not researched in this run"
+        verdict = "yes" if head.get("significant") else "no"
+        return f"{verdict} (p = {float(head['rank_ic_1d_p_value']):.3f})"
 
     def backtest_table(self) -> pd.DataFrame:
         """One column per backtested strategy, one row per figure."""
@@ -107,4 +116,7 @@ def run_overview(run_dir: str | Path) -> RunOverview:
         card=_json(d / f"models/{selection['model_version']}/model_card.json"),
         backtests=backtests,
         published=published,
+        research=_json(d / "research/summary.json")
+        if (d / "research/summary.json").exists()
+        else {},
     )
