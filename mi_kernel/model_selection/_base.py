@@ -3,20 +3,40 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
+from numpy.typing import NDArray
 from sklearn.model_selection import BaseCrossValidator
 
 from mi_kernel.errors import ConfigError
 from mi_kernel.model_selection._times import IntArray, SampleDates, sample_dates
 
 
+class Block(NamedTuple):
+    """One fold over the unique dates, as positions.
+
+    Attributes
+    ----------
+    candidates : ndarray of bool, shape (n_dates,)
+        Dates whose samples may train (before purging).
+    first, last : int
+        First and last test date.
+    cutoff : int
+        First date no training label may reach (``first``, or earlier for a model refit
+        before its test block: then it is the refit date).
+    """
+
+    candidates: NDArray[np.bool_]
+    first: int
+    last: int
+    cutoff: int
+
+
 class PurgedSplitter(BaseCrossValidator):
     """Base of date-blocked, purged and embargoed splitters (not for direct use).
 
-    Subclasses implement :meth:`_blocks`, yielding for each fold the boolean mask over
-    unique dates of the training candidates and the (first, last) test date positions.
+    Subclasses implement :meth:`_blocks`, yielding one :class:`Block` per fold.
     """
 
     n_splits: int
@@ -47,9 +67,9 @@ class PurgedSplitter(BaseCrossValidator):
         """
         self._check_params()
         dates = sample_dates(X, groups, label_end, self.label_horizon)
-        for k, (candidates, first, last) in enumerate(self._blocks(dates.n_dates)):
-            test_idx = np.flatnonzero((dates.pos >= first) & (dates.pos <= last))
-            train_mask = candidates[dates.pos] & ~self._purged(dates, test_idx, first, last)
+        for k, block in enumerate(self._blocks(dates.n_dates)):
+            test_idx = np.flatnonzero((dates.pos >= block.first) & (dates.pos <= block.last))
+            train_mask = block.candidates[dates.pos] & ~self._purged(dates, test_idx, block)
             train_idx = np.flatnonzero(train_mask)
             if len(train_idx) == 0 or len(test_idx) == 0:
                 raise ConfigError(
@@ -59,16 +79,17 @@ class PurgedSplitter(BaseCrossValidator):
                 )
             yield train_idx.astype(np.intp), test_idx.astype(np.intp)
 
-    def _purged(self, dates: SampleDates, test_idx: IntArray, first: int, last: int) -> Any:
+    def _purged(self, dates: SampleDates, test_idx: IntArray, block: Block) -> Any:
         """Mask of samples whose label window [pos, end] meets the test window.
 
-        The test window runs from the first test date to the last date any test label
-        uses, so training labels never share information with test labels on either side.
+        The test window runs from the block's cutoff (its first test date, or the earlier
+        refit date) to the last date any test label uses, so training labels never share
+        information with test labels on either side.
         """
-        window_end = max(last, int(dates.end[test_idx].max()))
-        return (dates.pos <= window_end) & (dates.end >= first)
+        window_end = max(block.last, int(dates.end[test_idx].max()))
+        return (dates.pos <= window_end) & (dates.end >= block.cutoff)
 
-    def _blocks(self, n_dates: int) -> Iterator[tuple[Any, int, int]]:
+    def _blocks(self, n_dates: int) -> Iterator[Block]:
         raise NotImplementedError
 
     def _check_params(self) -> None:

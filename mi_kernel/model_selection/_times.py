@@ -59,7 +59,7 @@ def _sortable(values: Any, what: str) -> NDArray[Any]:
     return stamps.as_unit("ns").asi8
 
 
-def _from_x(X: Any, name: str) -> Any | None:
+def from_x(X: Any, name: str) -> Any | None:
     """Return ``X``'s index level or column ``name`` if it has one."""
     index = getattr(X, "index", None)
     if isinstance(index, pd.MultiIndex) and name in index.names:
@@ -80,7 +80,7 @@ def sample_dates(X: Any, groups: Any, label_end: Any, label_horizon: int) -> Sam
     """
     if int(label_horizon) != label_horizon or label_horizon < 0:
         raise ConfigError(f"label_horizon must be an integer >= 0, got {label_horizon!r}")
-    raw = groups if groups is not None else _from_x(X, "ts")
+    raw = groups if groups is not None else from_x(X, "ts")
     if raw is None:
         raise ConfigError(
             "purged splitters split by date: pass the sample timestamps as groups=..., or give "
@@ -91,7 +91,7 @@ def sample_dates(X: Any, groups: Any, label_end: Any, label_horizon: int) -> Sam
         raise ConfigError(f"groups has {len(times)} entries but X has {len(X)} samples")
     dates, pos = np.unique(times, return_inverse=True)
     pos = pos.astype(np.intp).ravel()
-    raw_end = label_end if label_end is not None else _from_x(X, "ts_end")
+    raw_end = label_end if label_end is not None else from_x(X, "ts_end")
     if raw_end is None:
         end = np.minimum(pos + int(label_horizon), len(dates) - 1).astype(np.intp)
     else:

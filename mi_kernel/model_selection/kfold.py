@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import numpy as np
-from numpy.typing import NDArray
 
 from mi_kernel.errors import ConfigError
-from mi_kernel.model_selection._base import PurgedSplitter
+from mi_kernel.model_selection._base import Block, PurgedSplitter
 
 
 class PurgedKFold(PurgedSplitter):
@@ -44,7 +43,7 @@ class PurgedKFold(PurgedSplitter):
         self.embargo = embargo
         self.label_horizon = label_horizon
 
-    def _blocks(self, n_dates: int) -> Iterator[tuple[NDArray[np.bool_], int, int]]:
+    def _blocks(self, n_dates: int) -> Iterator[Block]:
         if n_dates < self.n_splits:
             raise ConfigError(
                 f"PurgedKFold with n_splits={self.n_splits} needs at least that many unique "
@@ -54,4 +53,4 @@ class PurgedKFold(PurgedSplitter):
             first, last = int(block[0]), int(block[-1])
             candidates = np.ones(n_dates, dtype=bool)
             candidates[first : last + 1 + int(self.embargo)] = False
-            yield candidates, first, last
+            yield Block(candidates, first, last, cutoff=first)

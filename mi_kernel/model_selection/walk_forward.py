@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import numpy as np
-from numpy.typing import NDArray
 
 from mi_kernel.errors import ConfigError
-from mi_kernel.model_selection._base import PurgedSplitter
+from mi_kernel.model_selection._base import Block, PurgedSplitter
 
 
 class PurgedWalkForward(PurgedSplitter):
@@ -22,6 +21,11 @@ class PurgedWalkForward(PurgedSplitter):
     - **embargo**: every sample dated in the ``embargo`` unique dates right before the test
       block. Training never follows the test block here, so the embargo acts as a gap
       (like ``TimeSeriesSplit(gap=...)``) to keep it meaningful.
+
+    With ``refit_every = r > 1`` the model is refit only at the start of every ``r``-th test
+    block and kept for the next ``r`` blocks: the folds of one refit share the training set
+    of the first of them, purged at that refit date (no training label ends on or after
+    it), as a model refit monthly but scored daily would be.
 
     Every training date precedes every test date; each date after the first ``min_train``
     is tested exactly once.
@@ -40,6 +44,15 @@ class PurgedWalkForward(PurgedSplitter):
     label_horizon : int, default 0
         When no ``label_end`` is given, a sample's label is taken to end ``label_horizon``
         unique dates after its own.
+    refit_every : int, default 1
+        Test blocks per refit (>= 1); 1 refits before every block.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> cv = PurgedWalkForward(n_splits=4, min_train=4, refit_every=2)
+    >>> [(int(tr.max()), int(te.min())) for tr, te in cv.split(None, groups=np.arange(12))]
+    [(3, 4), (3, 6), (7, 8), (7, 10)]
     """
 
     def __init__(
@@ -49,12 +62,14 @@ class PurgedWalkForward(PurgedSplitter):
         min_train: int | None = None,
         expanding: bool = True,
         label_horizon: int = 0,
+        refit_every: int = 1,
     ) -> None:
         self.n_splits = n_splits
         self.embargo = embargo
         self.min_train = min_train
         self.expanding = expanding
         self.label_horizon = label_horizon
+        self.refit_every = refit_every
 
     def first_test_date(self, n_dates: int) -> int:
         """Return the position of the first tested date among ``n_dates`` unique dates."""
@@ -68,11 +83,17 @@ class PurgedWalkForward(PurgedSplitter):
             )
         return int(start)
 
-    def _blocks(self, n_dates: int) -> Iterator[tuple[NDArray[np.bool_], int, int]]:
+    def _blocks(self, n_dates: int) -> Iterator[Block]:
+        every = self.refit_every
+        if int(every) != every or every < 1:
+            raise ConfigError(f"refit_every must be an integer >= 1 block, got {every!r}")
         start = self.first_test_date(n_dates)
-        for block in np.array_split(np.arange(start, n_dates), self.n_splits):
+        refit = start
+        for k, block in enumerate(np.array_split(np.arange(start, n_dates), self.n_splits)):
             first, last = int(block[0]), int(block[-1])
-            lo = 0 if self.expanding else max(first - start, 0)
+            if k % int(every) == 0:
+                refit = first
+            lo = 0 if self.expanding else max(refit - start, 0)
             candidates = np.zeros(n_dates, dtype=bool)
-            candidates[lo : max(first - int(self.embargo), lo)] = True
-            yield candidates, first, last
+            candidates[lo : max(refit - int(self.embargo), lo)] = True
+            yield Block(candidates, first, last, cutoff=refit)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 from sklearn.base import BaseEstimator
 
+from mi_kernel.labels import LabelKind
 from mi_kernel.models.registry import make_estimator
 
 
@@ -14,14 +15,21 @@ class TrainConfig(BaseModel):
     Attributes
     ----------
     estimator : str
-        Key of :data:`mi_kernel.models.ESTIMATORS` ("ridge", "hgb"); checked by
-        :meth:`build` (ConfigError), which :func:`mi_kernel.models.train` calls first.
+        Key of :data:`mi_kernel.models.ESTIMATORS` ("ridge", "lasso", "logistic", "hgb",
+        "rf", "lgbm"); checked by :meth:`build` (ConfigError), which
+        :func:`mi_kernel.models.train` calls first. The label decides the task: a
+        ``fwd_ret_*`` label gets the key's regressor, a ``fwd_up_*`` label its classifier
+        (predicting P(up) - 0.5).
     n_splits : int
         Walk-forward folds (>= 2).
     embargo : int
         Unique dates between each training window and its test block.
     min_train : int, optional
         Unique dates of the first training window; default n_dates // (n_splits + 1).
+    expanding : bool
+        Train each fold on all past dates (True) or a rolling window of ``min_train`` dates.
+    refit_every : int
+        Test blocks per refit (>= 1): with 2, each model is scored on two blocks.
     features : tuple of str, optional
         Feature columns to use; None = every float column of the feature table.
     name : str, optional
@@ -38,12 +46,20 @@ class TrainConfig(BaseModel):
     n_splits: int = Field(default=5, ge=2)
     embargo: int = Field(default=0, ge=0)
     min_train: int | None = Field(default=None, ge=1)
+    expanding: bool = True
+    refit_every: int = Field(default=1, ge=1)
     features: tuple[str, ...] | None = None
     name: str | None = None
     purpose: str = ""
     owner: str = "research"
     random_state: int = 0
 
-    def build(self) -> BaseEstimator:
-        """Return the unfitted estimator; raise ConfigError for an unknown key."""
-        return make_estimator(self.estimator, self.random_state)
+    def build(self, kind: LabelKind | str = LabelKind.REGRESSION) -> BaseEstimator:
+        """Return the unfitted estimator for labels of ``kind``.
+
+        Raises
+        ------
+        ConfigError
+            For an unknown key, or a key that does not support ``kind``.
+        """
+        return make_estimator(self.estimator, self.random_state, kind)

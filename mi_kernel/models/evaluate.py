@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from sklearn.metrics import roc_auc_score
+
+from mi_kernel.labels import LabelKind
+from mi_kernel.model_selection import daily_rank_ic
 
 
 def _frame(ts: pd.Series, prediction: pd.Series, label: pd.Series) -> pd.DataFrame:
@@ -34,15 +38,7 @@ def daily_ic(ts: pd.Series, prediction: pd.Series, label: pd.Series) -> pd.Serie
         IC per date (index = ts); NaN on dates with fewer than two samples or a constant
         prediction or label.
     """
-    frame = _frame(ts, prediction, label)
-    by = frame.groupby("ts", sort=True)
-    rp, ry = by["p"].rank(), by["y"].rank()
-    dp = rp - rp.groupby(frame["ts"]).transform("mean")
-    dy = ry - ry.groupby(frame["ts"]).transform("mean")
-    parts = pd.DataFrame({"ts": frame["ts"], "xy": dp * dy, "xx": dp * dp, "yy": dy * dy})
-    sums = parts.groupby("ts", sort=True)[["xy", "xx", "yy"]].sum()
-    denom = (sums["xx"] * sums["yy"]).pow(0.5)
-    return (sums["xy"] / denom.where(denom > 1e-12)).rename("ic")
+    return daily_rank_ic(ts, prediction, label)
 
 
 def cross_sectional_hit_rate(ts: pd.Series, prediction: pd.Series, label: pd.Series) -> float:
@@ -68,7 +64,24 @@ def rmse(prediction: pd.Series, label: pd.Series) -> float:
     return float(np.sqrt(np.mean(err**2))) if len(err) else float("nan")
 
 
-def oos_metrics(oos: pd.DataFrame, n_folds: int) -> dict[str, float]:
+def classification_scores(prediction: pd.Series, label: pd.Series) -> dict[str, float]:
+    """Brier score and ROC AUC of P(up) - 0.5 scores against 0/1 labels (pooled).
+
+    ``brier`` = mean((prediction + 0.5 - label)^2), 0.25 for a coin; ``auc`` in [0, 1],
+    0.5 for no skill. NaN where undefined (no sample, or a single class for the AUC).
+    """
+    p = np.asarray(prediction, dtype="float64")
+    y = np.asarray(label, dtype="float64")
+    keep = np.isfinite(p) & np.isfinite(y)
+    p, y = p[keep], y[keep]
+    brier = float(np.mean((p + 0.5 - y) ** 2)) if len(y) else float("nan")
+    auc = float(roc_auc_score(y, p)) if len(np.unique(y)) == 2 else float("nan")
+    return {"brier": brier, "auc": auc}
+
+
+def oos_metrics(
+    oos: pd.DataFrame, n_folds: int, kind: LabelKind = LabelKind.REGRESSION
+) -> dict[str, float]:
     """Summarise out-of-sample predictions (columns ts, prediction, label).
 
     Returns
@@ -76,12 +89,14 @@ def oos_metrics(oos: pd.DataFrame, n_folds: int) -> dict[str, float]:
     dict of str to float
         ``ic_mean`` / ``ic_std`` (ddof=1) of the daily rank IC, ``ic_ir`` = ic_mean / ic_std
         (per date, not annualised), ``hit_rate`` (cross-sectional), ``rmse_bps``,
-        ``n_oos`` samples, ``n_oos_dates`` and ``n_folds``. NaN where undefined.
+        ``n_oos`` samples, ``n_oos_dates`` and ``n_folds``. NaN where undefined. For a
+        classification ``kind`` (predictions P(up) - 0.5, labels 0/1) ``rmse_bps`` is NaN
+        and ``brier`` and ``auc`` are added (:func:`classification_scores`).
     """
     ic = daily_ic(oos["ts"], oos["prediction"], oos["label"]).dropna()
     mean = float(ic.mean()) if len(ic) else float("nan")
     std = float(ic.std(ddof=1)) if len(ic) > 1 else float("nan")
-    return {
+    out = {
         "ic_mean": mean,
         "ic_std": std,
         "ic_ir": mean / std if std > 0 else float("nan"),
@@ -91,3 +106,7 @@ def oos_metrics(oos: pd.DataFrame, n_folds: int) -> dict[str, float]:
         "n_oos_dates": float(oos["ts"].nunique()),
         "n_folds": float(n_folds),
     }
+    if kind == LabelKind.CLASSIFICATION:
+        out["rmse_bps"] = float("nan")
+        out.update(classification_scores(oos["prediction"], oos["label"]))
+    return out

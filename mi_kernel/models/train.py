@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, clone
+from sklearn.pipeline import Pipeline
+from threadpoolctl import threadpool_limits
 
 from mi_kernel.errors import ConfigError, DataError
 from mi_kernel.labels import LabelKind, LabelSpec, parse_label_def
@@ -26,6 +28,10 @@ from mi_kernel.schemas import ModelCard
 from mi_kernel.schemas.tables import to_utc
 
 _KEYS = ["ts", "symbol"]
+_PREDICTION = {
+    LabelKind.REGRESSION: "forward return, bps",
+    LabelKind.CLASSIFICATION: "P(up) - 0.5, in [-0.5, 0.5]",
+}
 
 
 def train(
@@ -47,7 +53,8 @@ def train(
     label_def : str
         Definition the labels follow (e.g. "fwd_ret_5d"), recorded on the card.
     config : TrainConfig
-        Estimator, folds, embargo, feature subset, name, owner and purpose.
+        Estimator, folds, embargo, window, refit cadence, feature subset, name, owner and
+        purpose.
     inputs : tuple of str
         URIs of the feature tables, recorded on the card.
 
@@ -64,26 +71,34 @@ def train(
     value at all in a training window (12-1 momentum in the first year) is set to 0 in that
     fit and its test rows: it carries no information there. Each fold purges training
     samples whose label window [ts, ts_end] reaches the test block and leaves an
-    ``embargo``-date gap before it (:class:`PurgedWalkForward`).
+    ``embargo``-date gap before it (:class:`PurgedWalkForward`); with ``refit_every`` > 1
+    one model serves several test blocks, purged at its refit date.
+
+    The label decides the task: ``fwd_ret_*`` trains the key's regressor (predictions in
+    bps), ``fwd_up_*`` its classifier wrapped in :class:`~mi_kernel.models.UpProbability`
+    (predictions P(up) - 0.5); the card's ``params`` record ``task``, ``estimator_class`` and
+    ``prediction``, and classification metrics replace ``rmse_bps`` (NaN) with ``brier``
+    and ``auc``.
     """
     spec = parse_label_def(label_def)
-    estimator = config.build()
+    estimator = config.build(spec.kind)
     cols = _feature_columns(features, config.features)
     data = _join(features, labels, cols)
     X = data[cols].to_numpy(dtype="float64")
     y = data["label"].to_numpy(dtype="float64")
-    cv = PurgedWalkForward(config.n_splits, config.embargo, min_train=config.min_train)
-    parts, folds = [], []
-    for k, (tr, te) in enumerate(cv.split(X, groups=data["ts"], label_end=data["ts_end"])):
-        x_train, x_test = _blank_empty(X[tr], X[te])
-        fitted = clone(estimator).fit(x_train, y[tr])
-        part = data.iloc[te][[*_KEYS, "label"]].assign(prediction=fitted.predict(x_test))
-        parts.append(part)
-        folds.append(_fold_row(k, data["ts"], tr, part))
-    oos = pd.concat(parts, ignore_index=True)[OOS_COLUMNS]
-    final = clone(estimator).fit(_blank_empty(X, X)[0], y)
-    fold_metrics = pd.DataFrame(folds, columns=FOLD_COLUMNS)
-    metrics = oos_metrics(oos, len(folds))
+    cv = PurgedWalkForward(
+        config.n_splits,
+        config.embargo,
+        min_train=config.min_train,
+        expanding=config.expanding,
+        refit_every=config.refit_every,
+    )
+    # One OpenMP thread per fit: folds are the unit of parallelism, and histogram boosting
+    # on busy cores with its default threads is many times slower, not faster.
+    with threadpool_limits(limits=1, user_api="openmp"):
+        oos, fold_metrics = _walk_forward(estimator, cv, data, X, y, spec.kind)
+        final = clone(estimator).fit(_blank_empty(X, X)[0], y)
+    metrics = oos_metrics(oos, len(fold_metrics), spec.kind)
     digest = data_hash(data[[*_KEYS, "ts_end", "label", *cols]])
     payload = {"config": config.model_dump(mode="json"), "label": label_def, "data": digest}
     version = make_version(config.name or config.estimator, payload)
@@ -103,7 +118,8 @@ def train(
             "n_splits": config.n_splits,
             "embargo": config.embargo,
             "min_train": cv.first_test_date(int(data["ts"].nunique())),
-            "expanding": True,
+            "expanding": config.expanding,
+            "refit_every": config.refit_every,
             "purge": "label window [ts, ts_end] of the labels table",
         },
         metrics=metrics,
@@ -111,13 +127,41 @@ def train(
             "config": config.model_dump(mode="json"),
             "estimator": _json_params(final),
             "label_kind": str(spec.kind),
+            "task": str(spec.kind),
+            "estimator_class": _describe(final),
+            "prediction": _PREDICTION[spec.kind],
             "label_horizon": spec.horizon,
             "n_samples": len(data),
             "data_sha256": digest,
         },
-        caveats=_caveats(spec, data, metrics),
+        caveats=_caveats(spec, data, metrics, final),
     )
     return TrainedModel(version, final, list(cols), card, oos, fold_metrics)
+
+
+def _walk_forward(
+    estimator: BaseEstimator,
+    cv: PurgedWalkForward,
+    data: pd.DataFrame,
+    X: np.ndarray,
+    y: np.ndarray,
+    kind: LabelKind,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return the OOS predictions and the per-fold metrics of ``cv``'s folds.
+
+    Folds sharing a training set (``refit_every`` > 1) share one fitted model.
+    """
+    parts, folds = [], []
+    fitted, last_train = estimator, np.empty(0, dtype=np.intp)
+    for k, (tr, te) in enumerate(cv.split(X, groups=data["ts"], label_end=data["ts_end"])):
+        x_train, x_test = _blank_empty(X[tr], X[te])
+        if k == 0 or not np.array_equal(tr, last_train):
+            fitted, last_train = clone(estimator).fit(x_train, y[tr]), tr
+        part = data.iloc[te][[*_KEYS, "label"]].assign(prediction=fitted.predict(x_test))
+        parts.append(part)
+        folds.append(_fold_row(k, data["ts"], tr, part, kind))
+    oos = pd.concat(parts, ignore_index=True)[OOS_COLUMNS]
+    return oos, pd.DataFrame(folds, columns=FOLD_COLUMNS)
 
 
 def _blank_empty(x_train: np.ndarray, x_test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -183,8 +227,11 @@ def _utc(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return out
 
 
-def _fold_row(k: int, ts: pd.Series, tr: np.ndarray, part: pd.DataFrame) -> dict[str, Any]:
+def _fold_row(
+    k: int, ts: pd.Series, tr: np.ndarray, part: pd.DataFrame, kind: LabelKind
+) -> dict[str, Any]:
     ic = daily_ic(part["ts"], part["prediction"], part["label"]).dropna()
+    regression = kind == LabelKind.REGRESSION
     return {
         "fold": k,
         "train_start": ts.iloc[tr].min(),
@@ -195,7 +242,7 @@ def _fold_row(k: int, ts: pd.Series, tr: np.ndarray, part: pd.DataFrame) -> dict
         "n_test": len(part),
         "ic": float(ic.mean()) if len(ic) else float("nan"),
         "hit_rate": cross_sectional_hit_rate(part["ts"], part["prediction"], part["label"]),
-        "rmse_bps": rmse(part["prediction"], part["label"]),
+        "rmse_bps": rmse(part["prediction"], part["label"]) if regression else float("nan"),
     }
 
 
@@ -210,16 +257,28 @@ def _json_params(estimator: BaseEstimator) -> dict[str, Any]:
     }
 
 
-def _caveats(spec: LabelSpec, data: pd.DataFrame, metrics: dict[str, float]) -> tuple[str, ...]:
+def _describe(estimator: BaseEstimator) -> str:
+    """Class names of an estimator and what it wraps: "UpProbability(Pipeline(...))"."""
+    inner = getattr(estimator, "classifier_", None)
+    if isinstance(estimator, Pipeline):
+        return f"Pipeline({', '.join(_describe(step) for _, step in estimator.steps)})"
+    name = type(estimator).__name__
+    return f"{name}({_describe(inner)})" if inner is not None else name
+
+
+def _caveats(
+    spec: LabelSpec, data: pd.DataFrame, metrics: dict[str, float], final: BaseEstimator
+) -> tuple[str, ...]:
     out = [
         f"Metrics are out-of-sample from purged walk-forward CV; the first training window is "
         f"never tested. The final estimator is refit on all {len(data)} samples, whose labels "
         f"use prices up to {data['ts_end'].max():%Y-%m-%d}.",
         f"Labels follow {spec.text!r}: {spec.horizon}-session forward returns in bps"
         + (
-            ", as 1/0 for up/down, fitted by a regressor (rmse_bps is in label units)."
+            f", as 1/0 for up/down, fitted by a classifier ({_describe(final)}); predictions "
+            "are P(up) - 0.5 in [-0.5, 0.5], so rmse_bps is NaN and brier / auc are given."
             if spec.kind == LabelKind.CLASSIFICATION
-            else "."
+            else f", fitted by a regressor ({_describe(final)}); predictions are in bps."
         ),
     ]
     if metrics["n_oos_dates"] < 60:

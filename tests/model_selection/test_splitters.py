@@ -124,3 +124,50 @@ def test_errors_say_what_to_do() -> None:
         next(PurgedWalkForward(1).split(None, groups=DATES))
     with pytest.raises(ConfigError, match="label_end"):
         next(PurgedKFold(2).split(None, groups=DATES, label_end=DATES - pd.Timedelta("1D")))
+
+
+def test_walk_forward_refit_cadence_hand_checked() -> None:
+    cv = PurgedWalkForward(4, min_train=4, label_horizon=1, refit_every=2)
+    folds = list(cv.split(np.zeros((60, 1)), groups=TS))
+    assert [_dates_of(te) for _, te in folds] == [
+        [4, 5, 6, 7],
+        [8, 9, 10, 11],
+        [12, 13, 14, 15],
+        [16, 17, 18, 19],
+    ]
+    # Refits at dates 4 and 12; date 3's label ends at 4, the refit date: purged.
+    assert [_dates_of(tr) for tr, _ in folds] == [[0, 1, 2]] * 2 + [list(range(11))] * 2
+    rolling = PurgedWalkForward(4, min_train=4, refit_every=3, expanding=False)
+    assert [_dates_of(tr) for tr, _ in rolling.split(None, groups=TS)] == [[0, 1, 2, 3]] * 3 + [
+        [12, 13, 14, 15]
+    ]
+    with pytest.raises(ConfigError, match="refit_every"):
+        next(PurgedWalkForward(4, refit_every=0).split(None, groups=TS))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    data=samples(),
+    n_splits=st.integers(2, 6),
+    embargo=st.integers(0, 3),
+    refit_every=st.integers(1, 4),
+    expanding=st.booleans(),
+)
+def test_walk_forward_refit_properties(
+    data, n_splits: int, embargo: int, refit_every: int, expanding: bool
+) -> None:
+    ts, ts_end, dates = data
+    cv = PurgedWalkForward(n_splits, embargo, expanding=expanding, refit_every=refit_every)
+    folds = list(cv.split(None, groups=ts, label_end=ts_end))
+    tested = np.concatenate([te for _, te in folds])
+    assert sorted(tested) == sorted(np.flatnonzero(ts >= dates[len(dates) // (n_splits + 1)]))
+    for k, (train, test) in enumerate(folds):
+        refit_train, refit_test = folds[k - k % refit_every]
+        np.testing.assert_array_equal(train, refit_train)  # one model per refit
+        refit_date = ts[refit_test].min()
+        assert not set(ts[train]) & set(ts[test])
+        assert ts_end[train].max() < refit_date, "a label unknown at the refit date trained"
+        gap = dates[dates < refit_date][-embargo:] if embargo else []
+        assert not set(gap) & set(ts[train]), "embargoed dates in training"
+        if not expanding:
+            assert len(set(ts[train])) <= len(dates) // (n_splits + 1)

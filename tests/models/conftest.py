@@ -5,10 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from threadpoolctl import threadpool_limits
 
 from mi_kernel.models import TrainConfig, TrainedModel, train
 
 N_DATES, N_SYMBOLS, HORIZON = 120, 30, 5
+
+
+@pytest.fixture(autouse=True, scope="package")
+def _one_openmp_thread():
+    """Tiny fits on a shared machine: OpenMP threads only add contention (as in train)."""
+    with threadpool_limits(limits=1, user_api="openmp"):
+        yield
 
 
 def synthetic(seed: int, signal: float) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -82,8 +82,10 @@ def test_nan_labels_are_dropped_and_features_may_be_nan(signal_data) -> None:
 
 def test_config_errors(signal_data) -> None:
     feats, labels = signal_data
-    with pytest.raises(ConfigError, match=r"'lasso'.*\['hgb', 'ridge'\]"):
-        train(feats, labels, "fwd_ret_5d", TrainConfig(estimator="lasso"))
+    with pytest.raises(ConfigError, match=r"'xgb'.*\['hgb', 'lasso', 'lgbm', 'logistic'"):
+        train(feats, labels, "fwd_ret_5d", TrainConfig(estimator="xgb"))
+    with pytest.raises(ConfigError, match="fwd_up_"):
+        train(feats, labels, "fwd_ret_5d", TrainConfig(estimator="logistic"))
     with pytest.raises(ConfigError, match="nope"):
         train(feats, labels, "fwd_ret_5d", TrainConfig(features=["f0", "nope"]))
     with pytest.raises(ConfigError, match="label definition"):
