@@ -104,3 +104,13 @@ class ExplainParams(AgentParams):
     selection_uri: str
     max_rows: int = Field(3000, ge=100)
     ablation_splits: int = Field(3, ge=2)
+
+
+class EnsembleParams(AgentParams):
+    selection_uri: str
+    sector_source: str = "sp500_ohlcv"
+    refit_every: int = Field(21, ge=1)
+    min_history: int = Field(60, ge=1)
+    turnover_penalty: float = Field(0.5, ge=0.0)
+    stability_penalty: float = Field(0.5, ge=0.0)
+    draws: int = Field(300, ge=50)

@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.notebooks, pytest.mark.xdist_group("notebooks")]
 SMALL = {
     "symbols": "AAPL,MSFT,IBM,GOOG,ORCL,INTC,CSCO,HPQ,JPM,BAC,C,WFC,GS,MS,XOM,CVX,COP,SLB,PFE,MRK,"
     "JNJ,ABT,AMGN,KO,PEP,PG,WMT,HD,MCD,DIS,GE,MMM,CAT,BA,UNP,T,VZ,DUK,SO,EXC",
-    "estimators": "ridge",
+    "estimators": "ridge,lgbm",
     "n_splits": "3",
 }
 
