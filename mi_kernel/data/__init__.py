@@ -15,6 +15,9 @@ from mi_kernel.data.sources import SOURCES, DatasetInfo, get_source, register_so
 from mi_kernel.errors import ConfigError
 from mi_kernel.schemas.tables import TableName
 
+#: The universe (sectors, membership) source of each bars source that has one.
+UNIVERSES = {"sp500_ohlcv": "sp500_sectors", "synthetic_bars": "synthetic_universe"}
+
 #: Benchmarks by name: the catalog source and symbol holding their level.
 BENCHMARKS = {"sp500": ("sp500_index", "SPX")}
 
@@ -64,7 +67,7 @@ def load_universe(source: str = "sp500_sectors") -> pd.DataFrame:
 
 def load_sectors(source: str = "sp500_ohlcv") -> pd.DataFrame:
     """Return symbol → sector (columns symbol, sector) for a bars source or a universe source."""
-    universe = {"sp500_ohlcv": "sp500_sectors"}.get(source, source)
+    universe = UNIVERSES.get(source, source)
     return load_universe(universe)[["symbol", "sector"]].drop_duplicates("symbol")
 
 
