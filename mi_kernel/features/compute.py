@@ -2,86 +2,117 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
 from mi_kernel.errors import DataError
-from mi_kernel.features.kernels import KERNELS, PanelInputs, percentile_rank
+from mi_kernel.features.cross_section import cross_sectional_features, sector_codes
+from mi_kernel.features.engine import (
+    Block,
+    block_features,
+    equal_weight_level,
+    market_level,
+    own_returns,
+)
+from mi_kernel.features.inputs import feature_inputs
 from mi_kernel.features.panel import Array, SessionIndex
-from mi_kernel.features.recipes import RANK_SUFFIX, get_recipe
+from mi_kernel.features.recipes import Recipe, get_recipe
 from mi_kernel.schemas import validate
 from mi_kernel.schemas.tables import to_utc
 
-_NEEDED = ("ts", "symbol", "close")
-
 
 def compute_features(
-    bars: pd.DataFrame, recipe_id: str = "core", market: pd.Series | None = None
+    bars: pd.DataFrame,
+    recipe_id: str | Recipe = "core",
+    market: pd.Series | None = None,
+    *,
+    fundamentals: pd.DataFrame | None = None,
+    sectors: pd.Series | pd.DataFrame | None = None,
+    macro: Mapping[str, pd.DataFrame | pd.Series] | None = None,
 ) -> pd.DataFrame:
     """Compute the features of recipe ``recipe_id`` for every bar.
 
     Parameters
     ----------
     bars : DataFrame
-        Bars table (``ts``, ``symbol``, ``close`` are used), one row per symbol and session;
-        symbols may have different calendars and gaps. Windows count each symbol's own
-        sessions (its bars), so a missing day is skipped, not filled.
-    recipe_id : str, default "core"
-        Key of :data:`mi_kernel.features.RECIPES`.
+        Bars table (``ts``, ``symbol``, ``close``, and ``volume`` for recipes with volume
+        features), one row per symbol and session; symbols may have different calendars and
+        gaps. Windows count each symbol's own sessions (its bars), so a missing day is
+        skipped, not filled.
+    recipe_id : str or Recipe, default "core"
+        Key of :data:`mi_kernel.features.RECIPES`, or a recipe object.
     market : Series, optional
         Market price *level* (e.g. the S&P 500 index) with a DatetimeIndex (naive = UTC),
         used for betas. Each bar takes the last level at or before its ``ts``; bars before
         the series starts get a NaN beta. ``None`` uses the equal-weighted mean daily return
         of the universe on each date.
+    fundamentals : DataFrame, optional
+        Reports in the ``fundamentals`` schema (``ts`` = period end, ``ts_known`` = when
+        public), for fundamental recipes; a report is used at ``t`` only if
+        ``ts_known <= t``.
+    sectors : Series or DataFrame, optional
+        Symbol -> sector (or a table with ``symbol`` and ``sector``), for sector-neutral
+        transforms.
+    macro : mapping of str to DataFrame, optional
+        Macro sources by name (index = when known), for macro recipes, e.g.
+        ``{"ff": data.load_factors(), "etf": data.load_bars("factor_etfs")}``.
 
     Returns
     -------
     DataFrame
         One row per input bar, sorted by (symbol, ts): ``ts``, ``symbol`` and one float64
-        column per recipe feature (then ``<feature>_rank``), in the ``features`` schema.
-        A value at ``t`` uses data at or before ``t`` only; it is NaN while a symbol's
-        history is shorter than the feature's lookback. No row is dropped.
+        column per recipe column (:attr:`Recipe.columns`), in the ``features`` schema.
+        A value at ``t`` uses data known at or before ``t`` only; it is NaN while a
+        symbol's history is shorter than the feature's lookback. No row is dropped.
 
     Raises
     ------
     ConfigError
-        Unknown recipe id.
+        Unknown recipe id, or an input the recipe needs is missing.
     DataError
-        Missing columns or duplicate (ts, symbol) rows.
+        Missing columns, duplicate (ts, symbol) rows or malformed inputs.
     """
     recipe = get_recipe(recipe_id)
-    frame = _prepare(bars)
+    inputs = feature_inputs(recipe, fundamentals, sectors, macro)
+    need_volume = "volume" in recipe.inputs
+    frame = _prepare(bars, recipe.name, need_volume)
     idx = SessionIndex.from_sorted(frame["ts"], frame["symbol"])
-    close = frame["close"].to_numpy(dtype="float64")
-    level = _market_level(idx, close, market)
-    inputs = PanelInputs.build(idx.to_sessions(close), idx.to_sessions(level))
-    values: dict[str, Array] = {}
-    for spec in recipe.features:
-        values[spec.name] = idx.from_sessions(KERNELS[spec.kind](inputs, spec))
-    if recipe.ranks:
-        for name, v in list(values.items()):
-            values[name + RANK_SUFFIX] = idx.from_dates(percentile_rank(idx.to_dates(v)))
-    table = pd.concat([frame[["ts", "symbol"]], pd.DataFrame(values, index=frame.index)], axis=1)
+    close = idx.to_dates(frame["close"].to_numpy())
+    volume = idx.to_dates(frame["volume"].to_numpy()) if need_volume else None
+    mask = idx.mask()
+    if market is None:
+        level = equal_weight_level(own_returns(close, mask))
+    else:
+        level = market_level(market, idx.dates)
+    block = Block(idx.dates, idx.symbols, close, volume, mask, level)
+    raw = block_features(block, recipe, inputs)
+    codes = sector_codes(inputs.sectors, list(idx.symbols))
+    values: dict[str, Array] = {**raw, **cross_sectional_features(raw, recipe, codes)}
+    columns = {name: idx.from_dates(values[name]) for name in recipe.columns}
+    table = pd.concat([frame[["ts", "symbol"]], pd.DataFrame(columns, index=frame.index)], axis=1)
     # Built with the canonical dtypes already (UTC ns ts, str symbol, float64 features), so a
     # validation suffices; conform() would copy and convert 2.5M timestamps through objects.
     return validate(table, "features")
 
 
-def _prepare(bars: pd.DataFrame) -> pd.DataFrame:
+def _prepare(bars: pd.DataFrame, recipe: str, need_volume: bool) -> pd.DataFrame:
     """Return the needed columns with UTC ts, sorted by (symbol, ts); reject duplicates."""
-    missing = [c for c in _NEEDED if c not in bars.columns]
+    needed = ["ts", "symbol", "close", *(["volume"] if need_volume else [])]
+    missing = [c for c in needed if c not in bars.columns]
     if missing:
         raise DataError(
-            f"bars lack column(s) {missing} needed for features; pass a table in the "
+            f"bars lack column(s) {missing} needed for recipe {recipe!r}; pass a table in the "
             f"'bars' schema (it has {list(bars.columns)})"
         )
-    frame = pd.DataFrame(
-        {
-            "ts": to_utc(bars["ts"]).dt.as_unit("ns").reset_index(drop=True),
-            "symbol": bars["symbol"].astype(str).reset_index(drop=True),
-            "close": pd.to_numeric(bars["close"]).astype("float64").reset_index(drop=True),
-        }
-    )
+    data = {
+        "ts": to_utc(bars["ts"]).dt.as_unit("ns").reset_index(drop=True),
+        "symbol": bars["symbol"].astype(str).reset_index(drop=True),
+    }
+    for col in needed[2:]:
+        data[col] = pd.to_numeric(bars[col]).astype("float64").reset_index(drop=True)
+    frame = pd.DataFrame(data)
     if not _strictly_sorted(frame):
         frame = frame.sort_values(["symbol", "ts"], kind="stable").reset_index(drop=True)
         dup = frame.duplicated(["symbol", "ts"])
@@ -92,42 +123,6 @@ def _prepare(bars: pd.DataFrame) -> pd.DataFrame:
                 f"{first['symbol']} at {first['ts']}; deduplicate them (the quality step does)"
             )
     return frame
-
-
-def _market_level(idx: SessionIndex, close: Array, market: pd.Series | None) -> Array:
-    """Return the market level seen by each row (shape (n_rows,))."""
-    if market is None:
-        return _equal_weight_level(idx, close)[idx.date]
-    if not isinstance(market, pd.Series):
-        raise DataError(
-            f"market must be a pandas Series of index levels, got {type(market).__name__}"
-        )
-    try:
-        when = pd.DatetimeIndex(to_utc(market.index))
-    except (TypeError, ValueError) as exc:
-        raise DataError(
-            f"market needs a DatetimeIndex of dates; converting its index failed: {exc}"
-        ) from exc
-    series = pd.Series(pd.to_numeric(market, errors="coerce").to_numpy(), index=when)
-    series = series[~series.index.duplicated(keep="last")].sort_index().dropna()
-    level = series.reindex(idx.dates, method="ffill").to_numpy(dtype="float64")
-    return level[idx.date]
-
-
-def _equal_weight_level(idx: SessionIndex, close: Array) -> Array:
-    """Return the cumulated equal-weighted universe return per date, shape (n_dates,).
-
-    On each date the universe return is the mean of the symbols' simple returns since their
-    previous own session; a date with no return (the first) counts as 0.
-    """
-    panel = idx.to_sessions(np.where(close > 0, close, np.nan))
-    prev = np.full_like(panel, np.nan)
-    prev[1:] = panel[:-1]
-    ret = idx.to_dates(idx.from_sessions(panel / prev - 1.0))
-    counts = np.isfinite(ret).sum(axis=1)
-    sums = np.nansum(ret, axis=1)
-    mean = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
-    return np.cumprod(1.0 + mean)
 
 
 def _strictly_sorted(frame: pd.DataFrame) -> bool:

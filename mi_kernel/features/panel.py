@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -83,15 +84,26 @@ class SessionIndex:
         """Gather a session panel back to per-row values of shape (n_rows,)."""
         return panel[self.session, self.sym]
 
+    @cached_property
+    def flat(self) -> IntArray:
+        """Position of each row in a flattened (C-order) date panel."""
+        return self.date * len(self.symbols) + self.sym
+
     def to_dates(self, values: Array) -> Array:
         """Scatter per-row ``values`` of shape (n_rows,) into a date panel."""
         out = np.full((len(self.dates), len(self.symbols)), np.nan)
-        out[self.date, self.sym] = values
+        out.ravel()[self.flat] = values
+        return out
+
+    def mask(self) -> NDArray[np.bool_]:
+        """Date panel of bools, True where a symbol has a bar."""
+        out = np.zeros((len(self.dates), len(self.symbols)), dtype=bool)
+        out.ravel()[self.flat] = True
         return out
 
     def from_dates(self, panel: Array) -> Array:
         """Gather a date panel back to per-row values of shape (n_rows,)."""
-        return panel[self.date, self.sym]
+        return np.take(np.ascontiguousarray(panel).ravel(), self.flat)
 
 
 def to_wide(long_df: pd.DataFrame, column: str) -> pd.DataFrame:

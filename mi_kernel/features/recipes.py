@@ -1,117 +1,148 @@
 """Declarative feature recipes: a registry of named, versioned lists of feature specs.
 
-A :class:`FeatureSpec` names a numeric kernel (:class:`FeatureKind`) and its window; the
-kernels themselves live in :mod:`mi_kernel.features.kernels`. Adding a recipe is adding an
-entry to :data:`RECIPES`, no code.
+A recipe is data: its :class:`~mi_kernel.features.specs.FeatureSpec` list, which
+cross-sectional transforms to add (ranks, winsorised z-scores, sector-neutral z-scores) and,
+derived from those, the inputs it needs (:attr:`Recipe.inputs`). Adding a recipe is adding
+an entry to :data:`RECIPES`, no code.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import StrEnum
+import hashlib
+from dataclasses import asdict, dataclass
 
 import pandas as pd
 
 from mi_kernel.errors import ConfigError
+from mi_kernel.features import specs as S
+from mi_kernel.features.specs import (
+    FUNDAMENTAL_KINDS,
+    MACRO_KINDS,
+    VOLUME_KINDS,
+    FeatureKind,
+    FeatureSpec,
+)
 
 RANK_SUFFIX = "_rank"
+Z_SUFFIX = "_z"
+SN_SUFFIX = "_sn"
 
-
-class FeatureKind(StrEnum):
-    """Which kernel computes a feature (see :mod:`mi_kernel.features.kernels`)."""
-
-    MOMENTUM = "momentum"
-    VOLATILITY = "volatility"
-    ZSCORE = "zscore"
-    BETA = "beta"
-
-
-@dataclass(frozen=True)
-class FeatureSpec:
-    """One feature of a recipe.
-
-    Attributes
-    ----------
-    name : str
-        Column name in the feature table.
-    description : str
-        One line for people, with units.
-    lookback : int
-        Sessions of history before ``t`` the value needs; it is NaN for a symbol's first
-        ``lookback`` sessions.
-    kind : FeatureKind
-        Kernel that computes it.
-    window : int
-        Kernel window in own sessions.
-    skip : int
-        Most recent sessions skipped (momentum only), e.g. 21 for 12-1 momentum.
-    """
-
-    name: str
-    description: str
-    lookback: int
-    kind: FeatureKind
-    window: int
-    skip: int = 0
+__all__ = ["RECIPES", "FeatureKind", "FeatureSpec", "Recipe", "get_recipe", "recipe_info"]
 
 
 @dataclass(frozen=True)
 class Recipe:
-    """A named, versioned list of features; ``ranks`` adds a cross-sectional rank of each."""
+    """A named, versioned list of features and the cross-sectional transforms to add.
+
+    Attributes
+    ----------
+    name, version : str
+        Identity of the recipe; bump ``version`` whenever a definition changes
+        (:attr:`digest` changes with any spec, so a forgotten bump is detectable).
+    features : tuple of FeatureSpec
+        Raw features, in output order.
+    ranks : bool
+        Add ``<feature>_rank``: percentile rank across symbols by date, in [0, 1].
+    description : str
+        One line for people.
+    zscores : bool
+        Add ``<feature>_z``: z-score across symbols by date, clipped to +-``winsor``.
+    sector_neutral : bool
+        Add ``<feature>_sn``: that clipped z-score minus its sector's mean on the date
+        (needs the ``sectors`` input).
+    winsor : float
+        Clip of the cross-sectional z-scores, in standard deviations.
+
+    Macro features are the same for every symbol and get no cross-sectional transform.
+    """
 
     name: str
     version: str
     features: tuple[FeatureSpec, ...]
     ranks: bool = True
     description: str = ""
+    zscores: bool = False
+    sector_neutral: bool = False
+    winsor: float = 3.0
+
+    @property
+    def cross_sectional(self) -> list[str]:
+        """Raw features that get the cross-sectional transforms."""
+        return [f.name for f in self.features if f.cross_sectional]
+
+    @property
+    def transforms(self) -> list[tuple[str, str]]:
+        """(suffix, kind) of each cross-sectional transform, in output order."""
+        out = [(RANK_SUFFIX, "rank")] if self.ranks else []
+        out += [(Z_SUFFIX, "cs_zscore")] if self.zscores else []
+        return out + ([(SN_SUFFIX, "sector_neutral")] if self.sector_neutral else [])
 
     @property
     def columns(self) -> list[str]:
         """Feature columns the recipe produces, in output order."""
         names = [f.name for f in self.features]
-        return names + ([n + RANK_SUFFIX for n in names] if self.ranks else [])
+        return names + [n + sfx for sfx, _ in self.transforms for n in self.cross_sectional]
+
+    @property
+    def macro_sources(self) -> tuple[str, ...]:
+        """Keys of the ``macro`` input the recipe reads, in first-use order."""
+        return tuple(dict.fromkeys(f.source for f in self.features if f.kind in MACRO_KINDS))
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """Inputs beyond bar closes that the recipe needs, e.g. ``"macro['ff']"``."""
+        kinds = {f.kind for f in self.features}
+        out = ["volume"] if kinds & VOLUME_KINDS else []
+        out += ["fundamentals"] if kinds & FUNDAMENTAL_KINDS else []
+        out += ["sectors"] if self.sector_neutral else []
+        return (*out, *(f"macro[{s!r}]" for s in self.macro_sources))
+
+    @property
+    def digest(self) -> str:
+        """Short sha256 of every definition in the recipe (for lineage)."""
+        text = repr([asdict(f) for f in self.features])
+        text += repr((self.ranks, self.zscores, self.sector_neutral, self.winsor))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def momentum(window: int, skip: int = 0, name: str | None = None) -> FeatureSpec:
-    """Spec of the simple return close[t-skip] / close[t-window] - 1 over own sessions."""
-    what = f"{window}-session return" + (f" skipping the last {skip}" if skip else "")
-    return FeatureSpec(
-        name or f"mom_{window}", f"{what} (fraction)", window, FeatureKind.MOMENTUM, window, skip
+_TECHNICAL = (
+    S.momentum(5),
+    S.momentum(20),
+    S.momentum(60),
+    S.momentum(120),
+    S.momentum(252),
+    S.momentum(252, skip=21, name="mom_12_1"),
+    S.reversal(1),
+    S.reversal(5, skip=1),
+    S.volatility(20),
+    S.volatility(60),
+    S.downside_vol(60),
+    S.rsi(14),
+    *S.macd(12, 26, 9),
+    S.volume_z(20),
+    S.amihud(20),
+    S.beta(60),
+    S.idio_vol(60),
+)
+_FUNDAMENTAL = tuple(
+    S.fundamental(k)
+    for k in (
+        FeatureKind.SIZE,
+        FeatureKind.BOOK_TO_PRICE,
+        FeatureKind.EARNINGS_TO_PRICE,
+        FeatureKind.SALES_TO_PRICE,
+        FeatureKind.ROE,
+        FeatureKind.EARNINGS_GROWTH,
     )
-
-
-def volatility(window: int) -> FeatureSpec:
-    """Spec of the sample std (ddof=1) of the last ``window`` daily log returns."""
-    return FeatureSpec(
-        f"vol_{window}",
-        f"std of the last {window} daily log returns (per session, not annualised)",
-        window,
-        FeatureKind.VOLATILITY,
-        window,
-    )
-
-
-def zscore(window: int) -> FeatureSpec:
-    """Spec of (close - mean) / std (ddof=1) of the last ``window`` closes including t."""
-    return FeatureSpec(
-        f"mr_z_{window}",
-        f"z-score of the close vs the mean and std of the last {window} closes",
-        window - 1,
-        FeatureKind.ZSCORE,
-        window,
-    )
-
-
-def beta(window: int) -> FeatureSpec:
-    """Spec of the rolling OLS beta of daily simple returns on the market's."""
-    return FeatureSpec(
-        f"beta_{window}",
-        f"beta of the last {window} daily simple returns on the market's",
-        window,
-        FeatureKind.BETA,
-        window,
-    )
-
+)
+#: Fama-French monthly factors (mi_kernel.data.load_factors(), stamped at month end).
+_FF = tuple(S.macro_level("ff", c, 45) for c in ("MktRF", "SMB", "HML", "Mom", "RF"))
+#: Factor-ETF closes (mi_kernel.data.load_bars("factor_etfs")).
+_ETF = tuple(
+    S.macro_return("etf", c, w, 7)
+    for c in ("MTUM", "QUAL", "SIZE", "USMV", "VLUE")
+    for w in (1, 20)
+)
 
 #: Registry of recipes: recipe id -> :class:`Recipe`.
 RECIPES: dict[str, Recipe] = {
@@ -119,23 +150,56 @@ RECIPES: dict[str, Recipe] = {
         name="core",
         version="1.0",
         features=(
-            momentum(5),
-            momentum(20),
-            momentum(60),
-            momentum(252, skip=21, name="mom_12_1"),
-            volatility(20),
-            volatility(60),
-            zscore(20),
-            beta(60),
+            S.momentum(5),
+            S.momentum(20),
+            S.momentum(60),
+            S.momentum(252, skip=21, name="mom_12_1"),
+            S.volatility(20),
+            S.volatility(60),
+            S.zscore(20),
+            S.beta(60),
         ),
         ranks=True,
         description="momentum, volatility, mean reversion and beta, with cross-sectional ranks",
     ),
+    "technical": Recipe(
+        name="technical",
+        version="1.0",
+        features=_TECHNICAL,
+        zscores=True,
+        description="momentum, reversal, volatility, RSI, MACD, volume, illiquidity, beta and "
+        "idiosyncratic volatility, with cross-sectional ranks and winsorised z-scores",
+    ),
+    "fundamental": Recipe(
+        name="fundamental",
+        version="1.0",
+        features=_FUNDAMENTAL,
+        zscores=True,
+        sector_neutral=True,
+        description="size, value (B/P, E/P, S/P), quality (ROE) and growth from reports as of "
+        "the day they became known; ranks, z-scores and sector-neutral z-scores",
+    ),
+    "macro": Recipe(
+        name="macro",
+        version="1.0",
+        features=_FF + _ETF,
+        ranks=False,
+        description="Fama-French factors and factor-ETF returns as of each date "
+        "(macro={'ff': load_factors(), 'etf': load_bars('factor_etfs')})",
+    ),
 }
 
 
-def get_recipe(recipe_id: str) -> Recipe:
-    """Return the registered recipe ``recipe_id``; raise ConfigError listing known ids."""
+def get_recipe(recipe_id: str | Recipe) -> Recipe:
+    """Return the registered recipe ``recipe_id`` (a Recipe passes through).
+
+    Raises
+    ------
+    ConfigError
+        Unknown id, listing the known ones.
+    """
+    if isinstance(recipe_id, Recipe):
+        return recipe_id
     try:
         return RECIPES[recipe_id]
     except KeyError:
@@ -145,28 +209,34 @@ def get_recipe(recipe_id: str) -> Recipe:
         ) from None
 
 
-def recipe_info(recipe_id: str) -> pd.DataFrame:
+def recipe_info(recipe_id: str | Recipe) -> pd.DataFrame:
     """Describe a recipe for display: one row per output column.
 
     Returns
     -------
     DataFrame
         Columns ``name``, ``description``, ``lookback`` (sessions of history needed) and
-        ``kind``; the rank columns are listed after the raw features.
+        ``kind``; the transformed columns are listed after the raw features.
     """
     recipe = get_recipe(recipe_id)
     rows = [
         {"name": f.name, "description": f.description, "lookback": f.lookback, "kind": str(f.kind)}
         for f in recipe.features
     ]
-    if recipe.ranks:
-        rows += [
-            {
-                "name": f.name + RANK_SUFFIX,
-                "description": f"cross-sectional percentile rank of {f.name} by date, in [0, 1]",
-                "lookback": f.lookback,
-                "kind": "rank",
-            }
-            for f in recipe.features
-        ]
+    what = {
+        "rank": "cross-sectional percentile rank of {} by date, in [0, 1]",
+        "cs_zscore": "cross-sectional z-score of {} by date, clipped to +-" + f"{recipe.winsor:g}",
+        "sector_neutral": "z-score of {} minus its sector's mean z-score on the date",
+    }
+    lookback = {f.name: f.lookback for f in recipe.features}
+    rows += [
+        {
+            "name": name + sfx,
+            "description": what[kind].format(name),
+            "lookback": lookback[name],
+            "kind": kind,
+        }
+        for sfx, kind in recipe.transforms
+        for name in recipe.cross_sectional
+    ]
     return pd.DataFrame(rows, columns=["name", "description", "lookback", "kind"])

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from mi_kernel.errors import ConfigError, DataError
-from mi_kernel.features import compute_features, recipe_info, to_long, to_wide
+from mi_kernel.features import RECIPES, compute_features, recipe_info, to_long, to_wide
 from tests.features.conftest import random_bars
 
 
@@ -20,7 +22,9 @@ def test_recipe_info_lists_every_output_column() -> None:
 
 
 def test_unknown_recipe_names_the_known_ones() -> None:
-    with pytest.raises(ConfigError, match=r"'nope'.*\['core'\]"):
+    with pytest.raises(
+        ConfigError, match=r"'nope'.*\['core', 'fundamental', 'macro', 'technical'\]"
+    ):
         recipe_info("nope")
     with pytest.raises(ConfigError):
         compute_features(random_bars(0, n_days=30), "nope")
@@ -52,3 +56,31 @@ def test_to_wide_to_long_roundtrip() -> None:
     pd.testing.assert_frame_equal(
         back, bars[["ts", "symbol", "close"]].reset_index(drop=True), check_names=False
     )
+
+
+def test_recipes_declare_their_inputs_and_columns() -> None:
+    assert RECIPES["core"].inputs == ()
+    assert RECIPES["technical"].inputs == ("volume",)
+    assert RECIPES["fundamental"].inputs == ("fundamentals", "sectors")
+    assert RECIPES["macro"].inputs == ("macro['ff']", "macro['etf']")
+    for name, recipe in RECIPES.items():
+        info = recipe_info(name)
+        assert list(info["name"]) == recipe.columns, name
+        assert info["name"].is_unique and info["description"].str.len().gt(10).all()
+    tech = recipe_info("technical").set_index("name")
+    assert tech.loc["mom_20_z", "kind"] == "cs_zscore" and tech.loc["macd_hist", "lookback"] == 33
+    assert "ff_mktrf_rank" not in RECIPES["macro"].columns  # same for every symbol: no ranks
+
+
+def test_digest_tracks_definitions_not_names() -> None:
+    core = RECIPES["core"]
+    assert core.digest == replace(core, description="changed").digest
+    assert core.digest != replace(core, features=core.features[:-1]).digest
+    assert core.digest != replace(core, zscores=True).digest
+
+
+def test_bars_without_volume_are_refused_by_volume_recipes() -> None:
+    bars = random_bars(3, n_days=30).drop(columns="volume")
+    with pytest.raises(DataError, match=r"\['volume'\].*'technical'"):
+        compute_features(bars, "technical")
+    assert compute_features(bars, "core").shape[0] == len(bars)
