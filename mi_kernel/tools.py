@@ -139,9 +139,23 @@ def compute_features(parquet_uri: str, recipe_id: str = "core", market: str | No
         lo, hi = bars["ts"].min(), bars["ts"].max()
         if index.index.min() <= lo and index.index.max() >= hi:
             market_series, market_name = index, "S&P 500 index"
-    table = features.compute_features(bars, recipe_id, market=market_series)
+    recipe = features.get_recipe(recipe_id)
+    source = _meta(ctx, parquet_uri).get("source", "")
+    extra: dict[str, Any] = {}
+    if "fundamentals" in recipe.inputs:
+        extra["fundamentals"] = data.load_fundamentals(source)
+    if "sectors" in recipe.inputs:
+        extra["sectors"] = data.load_sectors(source).set_index("symbol")["sector"]
+    if recipe.macro_sources:
+        extra["macro"] = {k: v for k, v in data.load_macro().items() if k in recipe.macro_sources}
+    if "fundamentals" in extra:
+        digest = sha256_frame(extra["fundamentals"])
+        ctx.record_input(f"{source}:fundamentals", f"catalog://{source}", digest)
+    table = features.compute_features(bars, recipe_id, market=market_series, **extra)
     meta = {
         "recipe_id": recipe_id,
+        "recipe_digest": recipe.digest,
+        "inputs": sorted(extra),
         "bars_uri": parquet_uri,
         "market": market_name,
         "features": [c for c in table.columns if c not in ("ts", "symbol")],

@@ -18,6 +18,9 @@ from mi_kernel.schemas.tables import TableName
 #: The universe (sectors, membership) source of each bars source that has one.
 UNIVERSES = {"sp500_ohlcv": "sp500_sectors", "synthetic_bars": "synthetic_universe"}
 
+#: The fundamentals source of each bars source that has one.
+FUNDAMENTALS = {"synthetic_bars": "synthetic_fundamentals"}
+
 #: Benchmarks by name: the catalog source and symbol holding their level.
 BENCHMARKS = {"sp500": ("sp500_index", "SPX")}
 
@@ -71,6 +74,22 @@ def load_sectors(source: str = "sp500_ohlcv") -> pd.DataFrame:
     return load_universe(universe)[["symbol", "sector"]].drop_duplicates("symbol")
 
 
+def load_fundamentals(source: str = "synthetic_bars") -> pd.DataFrame:
+    """Return the fundamentals (ts = period end, ts_known = when public) of a bars source."""
+    name = FUNDAMENTALS.get(source, source)
+    if name not in SOURCES or get_source(name).info.table != TableName.FUNDAMENTALS:
+        raise ConfigError(
+            f"source {source!r} has no fundamentals; sources with fundamentals: "
+            f"{', '.join(sorted(FUNDAMENTALS))}"
+        )
+    return read(name)
+
+
+def load_macro() -> dict[str, pd.DataFrame]:
+    """Return the macro inputs of the feature recipes: Fama-French factors and factor ETFs."""
+    return {"ff": load_factors(), "etf": load_bars("factor_etfs")}
+
+
 def load_benchmark(name: str = "sp500") -> pd.Series:
     """Return a benchmark's level as a Series on a UTC DatetimeIndex (e.g. the S&P 500 index)."""
     try:
@@ -99,6 +118,8 @@ __all__ = [
     "load_bars",
     "load_benchmark",
     "load_factors",
+    "load_fundamentals",
+    "load_macro",
     "load_sectors",
     "load_universe",
     "open_catalog",
