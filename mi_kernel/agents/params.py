@@ -38,6 +38,7 @@ class QualityParams(AgentParams):
 class FeaturesParams(AgentParams):
     bars_uri: str
     recipe_id: str = "core"
+    label_def: str = "fwd_ret_5d"
 
 
 class TrainingParams(AgentParams):

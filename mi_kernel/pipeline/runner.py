@@ -147,7 +147,8 @@ def _execute_step(
     record["papermill_overhead_seconds"] = max(0.0, seconds - _cell_seconds(out))
     if step.report:
         render_report(out, ctx.path(f"report/{Path(step.notebook).stem}.html"))
-    missing = [p for p in step.products if not (ctx.dir / p).exists()]
+    products = [p.format(run_id=ctx.run_id, **params) for p in step.products]
+    missing = [p for p in products if not (ctx.dir / p).exists()]
     if missing:
         record.update(
             status="failed", error=f"{step.notebook} did not write its products {missing}"

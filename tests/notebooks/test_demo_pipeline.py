@@ -45,6 +45,7 @@ def test_run_is_sealed_verifiable_and_complete(demo: tuple[RunStore, str]) -> No
     assert m.lock_sha256 and m.code_version
     for step in load_pipeline("demo").steps:
         for product in step.products:
+            product = product.format(run_id=run_id, **m.parameters)
             assert product in m.products, product
         assert f"notebooks/{step.notebook}" in m.products
     assert verify_run(store, run_id).ok
