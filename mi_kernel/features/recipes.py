@@ -124,17 +124,7 @@ _TECHNICAL = (
     S.beta(60),
     S.idio_vol(60),
 )
-_FUNDAMENTAL = tuple(
-    S.fundamental(k)
-    for k in (
-        FeatureKind.SIZE,
-        FeatureKind.BOOK_TO_PRICE,
-        FeatureKind.EARNINGS_TO_PRICE,
-        FeatureKind.SALES_TO_PRICE,
-        FeatureKind.ROE,
-        FeatureKind.EARNINGS_GROWTH,
-    )
-)
+_FUNDAMENTAL = tuple(S.fundamental(k) for k in S.FUNDAMENTAL_ORDER)
 #: Fama-French monthly factors (mi_kernel.data.load_factors(), stamped at month end).
 _FF = tuple(S.macro_level("ff", c, 45) for c in ("MktRF", "SMB", "HML", "Mom", "RF"))
 #: Factor-ETF closes (mi_kernel.data.load_bars("factor_etfs")).

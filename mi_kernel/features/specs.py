@@ -44,16 +44,15 @@ class FeatureKind(StrEnum):
 #: Kinds whose kernel reads bar volume as well as closes.
 VOLUME_KINDS = frozenset({FeatureKind.VOLUME_Z, FeatureKind.AMIHUD})
 #: Kinds computed from the fundamentals table.
-FUNDAMENTAL_KINDS = frozenset(
-    {
-        FeatureKind.SIZE,
-        FeatureKind.BOOK_TO_PRICE,
-        FeatureKind.EARNINGS_TO_PRICE,
-        FeatureKind.SALES_TO_PRICE,
-        FeatureKind.ROE,
-        FeatureKind.EARNINGS_GROWTH,
-    }
+FUNDAMENTAL_ORDER = (
+    FeatureKind.SIZE,
+    FeatureKind.BOOK_TO_PRICE,
+    FeatureKind.EARNINGS_TO_PRICE,
+    FeatureKind.SALES_TO_PRICE,
+    FeatureKind.ROE,
+    FeatureKind.EARNINGS_GROWTH,
 )
+FUNDAMENTAL_KINDS = frozenset(FUNDAMENTAL_ORDER)
 #: Kinds joined from a macro source; the same on every symbol, so never ranked.
 MACRO_KINDS = frozenset({FeatureKind.MACRO_LEVEL, FeatureKind.MACRO_RETURN})
 #: Kinds computed per symbol from its own bars.
