@@ -9,8 +9,10 @@ another notebook left behind. Imported modules stay loaded — that is the savin
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import tempfile
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +26,26 @@ PRELOAD = "import pandas, holoviews, mi_kernel, mi_kernel.tools, mi_kernel.viz"
 def ipc_kernel_manager() -> type:
     """A kernel manager talking to its kernel over local IPC sockets: no TCP port is opened."""
     from jupyter_client.manager import AsyncKernelManager
-    from traitlets import CaselessStrEnum
+    from traitlets import CaselessStrEnum, default
 
     class IPCKernelManager(AsyncKernelManager):  # type: ignore[misc]
         transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
 
+        @default("ip")
+        def _ip_default(self) -> str:
+            # Socket files are "<ip>-<n>", relative to the cwd by default: kernels started side
+            # by side in one folder would race for the same names. Give each its own folder.
+            return str(Path(tempfile.mkdtemp(prefix="mi-kernel-", dir=_socket_root())) / "ipc")
+
     return IPCKernelManager
+
+
+@cache
+def _socket_root() -> str:
+    """One private folder per process for the kernels' socket files, removed at exit."""
+    root = tempfile.mkdtemp(prefix="mi-sockets-")
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    return root
 
 
 def _run(code: str, km: Any) -> None:
@@ -72,9 +88,7 @@ class WarmKernel:
     def __init__(self, cwd: Path) -> None:
         from jupyter_core.utils import run_sync
 
-        # IPC socket paths are relative to the cwd unless absolute: pin them in a private dir.
-        self._sockets = tempfile.mkdtemp(prefix="mi-kernel-")
-        self.km = ipc_kernel_manager()(kernel_name=KERNEL, ip=f"{self._sockets}/ipc")
+        self.km = ipc_kernel_manager()(kernel_name=KERNEL)
         # No history database: the cell counter restarts per notebook, which would collide.
         run_sync(self.km.start_kernel)(
             cwd=str(cwd), extra_arguments=["--HistoryManager.enabled=False"]
@@ -89,7 +103,6 @@ class WarmKernel:
         from jupyter_core.utils import run_sync
 
         run_sync(self.km.shutdown_kernel)(now=True)
-        shutil.rmtree(self._sockets, ignore_errors=True)
 
 
 def execute_kwargs(warm: WarmKernel | None) -> dict[str, Any]:

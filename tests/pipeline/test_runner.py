@@ -123,8 +123,9 @@ def test_warm_kernel_wipes_variables_between_steps(tmp_path: Path) -> None:
         run_pipeline("leak", store=store, folder=nb, echo=None)
 
 
+@pytest.mark.parametrize("fresh", [False, True], ids=["warm-kernels", "fresh-kernels"])
 def test_independent_steps_run_side_by_side_and_records_keep_declared_order(
-    tmp_path: Path,
+    tmp_path: Path, fresh: bool
 ) -> None:
     nb = tmp_path / "notebooks"
     nb.mkdir()
@@ -144,7 +145,7 @@ def test_independent_steps_run_side_by_side_and_records_keep_declared_order(
         "    - {name: c, notebook: nap.ipynb, after: [a, b]}\n"
     )
     store = RunStore(tmp_path / "runs")
-    m = run_pipeline("fan", store=store, folder=nb, echo=None, jobs=2)
+    m = run_pipeline("fan", store=store, folder=nb, echo=None, jobs=2, fresh_kernels=fresh)
     out = {s: json.loads((store.sealed_dir(m.run_id) / f"out/{s}.json").read_text()) for s in "abc"}
     assert out["a"]["start"] < out["b"]["end"] and out["b"]["start"] < out["a"]["end"]  # overlap
     assert out["a"]["pid"] != out["b"]["pid"]  # two kernels
