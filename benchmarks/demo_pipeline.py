@@ -39,17 +39,20 @@ def one_run(runs_root: Path, fresh: bool) -> tuple[float, dict]:
     cmd = [sys.executable, "-m", "mi_kernel.cli", "--runs-root", str(runs_root), "run", "demo"]
     if fresh:
         cmd.append("--fresh-kernels")
+    before = set(runs_root.glob("*/manifest.json"))
     t0 = time.perf_counter()
     subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, text=True)
     wall = time.perf_counter() - t0
-    [manifest] = [json.loads(p.read_text()) for p in runs_root.glob("*/manifest.json")]
+    [manifest] = [
+        json.loads(p.read_text()) for p in set(runs_root.glob("*/manifest.json")) - before
+    ]
     return wall, manifest
 
 
-def measure(label: str, fresh: bool) -> tuple[str, float, dict[str, tuple[float, float]]]:
-    with tempfile.TemporaryDirectory() as tmp:
-        wall, m = one_run(Path(tmp) / "runs", fresh)
-        subprocess.run(["chmod", "-R", "u+w", tmp], check=False)
+def measure(
+    label: str, runs_root: Path, fresh: bool
+) -> tuple[str, float, dict[str, tuple[float, float]]]:
+    wall, m = one_run(runs_root, fresh)
     steps = {
         s["name"]: (s["seconds"], s.get("papermill_overhead_seconds") or 0.0) for s in m["steps"]
     }
@@ -64,9 +67,15 @@ def main() -> int:
     args = ap.parse_args()
     for cache in (ROOT / "mi_kernel").rglob("__pycache__"):
         shutil.rmtree(cache, ignore_errors=True)
-    rows = [measure("cold, shared kernel", fresh=False)]
-    rows += [measure("warm, shared kernel", fresh=False) for _ in range(args.warm)]
-    rows += [measure("warm, fresh kernel per step", fresh=True) for _ in range(args.fresh)]
+    # Runs of one kind share a runs root, as repeated `make demo` runs do: the scheduler
+    # starts the steps that took longest last time first.
+    with tempfile.TemporaryDirectory() as shared:
+        rows = [measure("cold, shared kernel", Path(shared), fresh=False)]
+        rows += [measure("warm, shared kernel", Path(shared), False) for _ in range(args.warm)]
+        rows += [
+            measure("warm, fresh kernel per step", Path(shared), True) for _ in range(args.fresh)
+        ]
+        subprocess.run(["chmod", "-R", "u+w", shared], check=False)
     names = list(rows[0][2])
     lines = [
         f"\n## {datetime.now(UTC):%Y-%m-%d %H:%M} UTC — {platform.node()}, "

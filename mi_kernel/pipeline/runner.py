@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mi_kernel.errors import PipelineError
+from mi_kernel.errors import MIError, PipelineError
 from mi_kernel.pipeline.kernels import KERNEL, WarmKernel, execute_kwargs
 from mi_kernel.pipeline.schedule import KernelPool, run_steps
 from mi_kernel.pipeline.spec import PipelineSpec, StepSpec, load_pipeline, notebooks_dir
@@ -156,6 +156,15 @@ def _execute_step(
     return record
 
 
+def _last_durations(store: RunStore, pipeline: str) -> dict[str, float]:
+    """Seconds per step in the pipeline's last succeeded run (empty if there is none)."""
+    try:
+        manifest = store.latest(pipeline)
+    except MIError:
+        return {}
+    return {s.name: s.seconds for s in manifest.steps}
+
+
 def run_pipeline(
     name: str,
     overrides: dict[str, Any] | None = None,
@@ -193,6 +202,7 @@ def run_pipeline(
                 pool,
                 jobs,
                 say,
+                expected=_last_durations(store, name),
             )
     finally:
         pool.shutdown()

@@ -9,7 +9,7 @@ starts; the running ones finish, and the failure is reported.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
@@ -56,8 +56,16 @@ def run_steps(
     pool: KernelPool,
     jobs: int,
     say: Callable[[str], None],
+    expected: Mapping[str, float] | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """Execute ``steps``; return their records in declaration order and the first failure."""
+    """Execute ``steps``; return their records in declaration order and the first failure.
+
+    Among the steps ready at once, those expected to take longest start first (``expected``:
+    seconds per step, e.g. from the pipeline's last run; unknown steps keep declaration
+    order after the known ones). Longest-first keeps the last step from starting late.
+    """
+    expected = expected or {}
+    order = {s.name: i for i, s in enumerate(steps)}
     n, index = len(steps), {s.name: i for i, s in enumerate(steps, start=1)}
     pending, done = list(steps), set[str]()
     records: dict[str, dict[str, Any]] = {}
@@ -74,6 +82,7 @@ def run_steps(
     with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="mi-step") as threads:
         while pending or running:
             ready = [s for s in pending if set(s.after) <= done] if failure is None else []
+            ready.sort(key=lambda s: (-expected.get(s.name, -1.0), order[s.name]))
             for step in ready[: max(0, jobs - len(running))]:
                 pending.remove(step)
                 say(f"  [{index[step.name]}/{n}] {step.name:<12} {step.notebook} ...")
