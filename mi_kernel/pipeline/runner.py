@@ -133,6 +133,9 @@ def _execute_step(
             progress_bar=False,
             cwd=str(folder),
             log_output=False,
+            # Executed notebooks carry ~6 MB of inline Bokeh JS: write them once at the end
+            # (and on failure), not after every cell.
+            request_save_on_cell_execute=False,
             **execute_kwargs(warm),
         )
     except PapermillExecutionError as exc:
