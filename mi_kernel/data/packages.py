@@ -116,6 +116,13 @@ def bokeh_adjusted_close() -> pd.DataFrame:
     return raw[["ts", "Ticker", "Adj Close"]].set_axis(["ts", "symbol", "adj_close"], axis=1)
 
 
+def bokeh_actions() -> pd.DataFrame:
+    """Splits and dividends implied by bokeh-sampledata's raw and adjusted closes."""
+    from mi_kernel.data.actions import recover_actions
+
+    return recover_actions(bokeh_adjusted_close().merge(bokeh_bars()[["ts", "symbol", "close"]]))
+
+
 @cache
 def _french_raw() -> pd.DataFrame:
     from linearmodels.datasets import french

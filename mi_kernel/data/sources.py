@@ -225,6 +225,23 @@ register_source(
 )
 register_source(
     DatasetInfo(
+        name="bokeh_corporate_actions",
+        title="Splits and dividends of AAPL, FB, GOOG, IBM, MSFT recovered from the adjusted close",
+        table=TableName.CORPORATE_ACTIONS,
+        package="bokeh-sampledata",
+        licence="BSD-3-Clause (package); Yahoo Finance sample",
+        frequency="event",
+        coverage="2000-03-01 .. 2013-03-01 (e.g. AAPL 2:1 2000 and 2005, MSFT 2:1 2003)",
+        adjustments="derived: ratio of adjusted to raw close between sessions",
+        caveats=(
+            "Splits are exact; dividends are as precise as the vendor's adjusted close "
+            "(within a few percent of the declared amounts).",
+        ),
+    ),
+    _plain(packages.bokeh_actions),
+)
+register_source(
+    DatasetInfo(
         name="fama_french",
         title="Fama-French factors MktRF, SMB, HML, Mom, RF — monthly returns",
         table=TableName.FACTORS,
