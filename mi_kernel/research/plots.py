@@ -61,10 +61,12 @@ def spread_plot(growth: pd.Series, title: str = "Top minus bottom quantile (1 se
 
 def tearsheet_plots(sheet: TearSheet, rolling: int = 21) -> Any:
     """Return the four tear-sheet plots as a two-column HoloViews layout."""
+    size = {"width": 470, "height": 280}
     layout = (
-        ic_plot(sheet.ic["rank_ic_1d"], rolling=rolling)
-        + decay_plot(sheet.decay)
-        + quantile_plot(sheet.quantile_returns)
-        + spread_plot(sheet.cumulative_spread)
+        ic_plot(sheet.ic["rank_ic_1d"], rolling=rolling).opts(**size)
+        + decay_plot(sheet.decay).opts(**size)
+        + quantile_plot(sheet.quantile_returns).opts(**size)
+        + spread_plot(sheet.cumulative_spread).opts(**size)
     )
-    return layout.cols(2)
+    # Each panel keeps its own axes (IC and returns in bps do not share a scale).
+    return layout.cols(2).opts(shared_axes=False)
