@@ -18,6 +18,7 @@ import pandas as pd
 
 from mi_kernel.errors import ComplianceError, ConfigError, RunError
 from mi_kernel.runstore import RunContext, current_run, sha256_frame, sha256_json
+from mi_kernel.runstore.store import meta_relpath
 from mi_kernel.schemas import PortfolioInstruction, TargetPosition, conform
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -31,13 +32,6 @@ def _read(ctx: RunContext, uri: str) -> pd.DataFrame:
     return pd.read_parquet(ctx.store.resolve(uri))
 
 
-def _meta(ctx: RunContext, uri: str) -> dict[str, Any]:
-    """Sidecar metadata written beside a table (``<name>.meta.json``)."""
-    path = ctx.store.resolve(uri)
-    side = path.with_name(path.name.removesuffix(".parquet") + ".meta.json")
-    return json.loads(side.read_text()) if side.exists() else {}
-
-
 def _write_new(ctx: RunContext, df: pd.DataFrame, relpath: str, meta: dict[str, Any]) -> str:
     if (ctx.dir / relpath).exists():
         raise RunError(
@@ -45,7 +39,7 @@ def _write_new(ctx: RunContext, df: pd.DataFrame, relpath: str, meta: dict[str, 
             "pass another name= or start a new run"
         )
     uri = ctx.write_table(df, relpath)
-    ctx.write_json(meta, relpath.removesuffix(".parquet") + ".meta.json")
+    ctx.write_json(meta, meta_relpath(relpath))
     return uri
 
 
@@ -98,7 +92,7 @@ def quality_report(
     ctx = current_run()
     bars = _read(ctx, dataset_uri)
     result = quality.run_checks(bars, expected_symbols=expected_symbols)
-    parent = _meta(ctx, dataset_uri)
+    parent = ctx.store.read_meta(dataset_uri)
     clean_uri = _write_new(
         ctx, result.clean, "quality/clean_bars.parquet", {**parent, "parent": dataset_uri}
     )
@@ -140,7 +134,7 @@ def compute_features(parquet_uri: str, recipe_id: str = "core", market: str | No
         if index.index.min() <= lo and index.index.max() >= hi:
             market_series, market_name = index, "S&P 500 index"
     recipe = features.get_recipe(recipe_id)
-    source = _meta(ctx, parquet_uri).get("source", "")
+    source = ctx.store.read_meta(parquet_uri).get("source", "")
     extra: dict[str, Any] = {}
     if "fundamentals" in recipe.inputs:
         extra["fundamentals"] = data.load_fundamentals(source)
@@ -179,7 +173,7 @@ def train_model(
 
     ctx = current_run()
     feats = _read(ctx, feature_table_uri)
-    meta = _meta(ctx, feature_table_uri)
+    meta = ctx.store.read_meta(feature_table_uri)
     if "bars_uri" not in meta:
         raise ConfigError(
             f"{feature_table_uri} has no recorded bars lineage; compute it with compute_features()"

@@ -17,7 +17,7 @@ def test_recipes_get_their_inputs_from_the_bars_lineage(store: RunStore) -> None
         table = mi.read_table(uri)
         values = table.drop(columns=["ts", "symbol"])
         assert values.notna().any().any(), recipe
-        meta = mi.read_json(uri.replace(".parquet", ".meta.json"))
+        meta = mi.read_meta(uri)
         assert meta["recipe_id"] == recipe and len(meta["recipe_digest"]) == 16
     fundamentals = mi.read_table(f"run://{ctx.run_id}/features/fundamental.parquet")
     assert {"bp", "ep", "roe", "bp_sn"} <= set(fundamentals.columns)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from mi_kernel.data.actions import adjust_bars, recover_actions
 from mi_kernel.data.catalog import catalog_path, open_catalog, read
 from mi_kernel.data.sources import SOURCES, DatasetInfo, get_source, register_source
 from mi_kernel.errors import ConfigError
@@ -110,6 +111,7 @@ __all__ = [
     "BENCHMARKS",
     "SOURCES",
     "DatasetInfo",
+    "adjust_bars",
     "catalog_path",
     "dataset_info",
     "get_source",
@@ -124,5 +126,6 @@ __all__ = [
     "load_universe",
     "open_catalog",
     "read",
+    "recover_actions",
     "register_source",
 ]

@@ -55,6 +55,11 @@ def read_json(uri: str) -> Any:
     return json.loads(_store().resolve(uri).read_text())
 
 
+def read_meta(uri: str) -> dict[str, Any]:
+    """Read the sidecar metadata (lineage) of a table artifact by URI; {} when it has none."""
+    return _store().read_meta(uri)
+
+
 def _store() -> RunStore:
     from mi_kernel.runstore.context import _CURRENT
 
@@ -73,6 +78,7 @@ __all__ = [
     "finish",
     "project_root",
     "read_json",
+    "read_meta",
     "read_table",
     "session",
     "sha256_file",

@@ -52,6 +52,11 @@ def project_root(start: Path | None = None) -> Path | None:
     return pkg_parent if (pkg_parent / "catalog.yml").exists() else None
 
 
+def meta_relpath(relpath: str) -> str:
+    """Where a table's sidecar metadata lives: ``x/name.parquet`` -> ``x/name.meta.json``."""
+    return relpath.removesuffix(".parquet") + ".meta.json"
+
+
 def default_root() -> Path:
     env = os.environ.get("MI_RUNS_ROOT")
     if env:
@@ -104,6 +109,12 @@ class RunStore:
         if not path.exists():
             raise RunError(f"artifact {uri!r} does not exist (looked at {path})")
         return path
+
+    def read_meta(self, uri: str) -> dict[str, Any]:
+        """Sidecar metadata written beside a table (``<name>.meta.json``); {} when there is none."""
+        path = self.resolve(uri)
+        side = path.with_name(meta_relpath(path.name))
+        return dict(json.loads(side.read_text())) if side.exists() else {}
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(

@@ -10,7 +10,7 @@ and sector), ``fundamentals`` (quarterly, stamped with the date they became know
 >>> bars = load("bars", SyntheticConfig(n_symbols=20, n_days=250))  # doctest: +SKIP
 """
 
-from mi_kernel.data.synthetic.adjust import adjust_bars
+from mi_kernel.data.actions import adjust_bars  # general; re-exported for convenience
 from mi_kernel.data.synthetic.alpha import ALPHA_NAME
 from mi_kernel.data.synthetic.config import SECTORS, SyntheticConfig
 from mi_kernel.data.synthetic.reader import load, market_dir, read

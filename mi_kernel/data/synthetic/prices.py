@@ -3,7 +3,7 @@
 On an ex-date the day starts from a reference price, the previous close times the action's
 factor (``1 / ratio`` for a split, ``1 - dividend / previous close`` for a dividend), and the
 day's total return then applies to it. Back-adjusting the raw closes with those factors (the
-usual convention, :func:`mi_kernel.data.synthetic.adjust_bars`) recovers the total return.
+usual convention, :func:`mi_kernel.data.actions.adjust_bars`) recovers the total return.
 """
 
 from __future__ import annotations
