@@ -58,6 +58,11 @@ def recover_actions(prices: pd.DataFrame, tol: float = 2e-4) -> pd.DataFrame:
         If a factor above 1 is not a reverse split (the adjusted series jumps up): the
         vendor's adjustment cannot be read as splits and dividends.
     """
+    missing = [c for c in ("ts", "symbol", "close", "adj_close") if c not in prices.columns]
+    if missing:
+        raise DataError(
+            f"recover_actions needs columns ts, symbol, close, adj_close; missing {missing}"
+        )
     p = prices.sort_values(["symbol", "ts"], kind="stable").reset_index(drop=True)
     ratio = p["adj_close"] / p["close"]
     prev = ratio.groupby(p["symbol"], sort=False).shift(1)

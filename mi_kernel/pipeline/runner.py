@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mi_kernel.errors import MIError, PipelineError
+from mi_kernel.errors import ConfigError, MIError, PipelineError
 from mi_kernel.pipeline.kernels import KERNEL, WarmKernel, execute_kwargs
 from mi_kernel.pipeline.schedule import KernelPool, run_steps
 from mi_kernel.pipeline.spec import PipelineSpec, StepSpec, load_pipeline, notebooks_dir
@@ -189,7 +189,9 @@ def run_pipeline(
     unless ``fresh_kernels``.
     """
     folder = folder or notebooks_dir()
-    jobs = jobs or min(2, os.cpu_count() or 1)
+    jobs = min(2, os.cpu_count() or 1) if jobs is None else jobs
+    if jobs < 1:
+        raise ConfigError(f"jobs={jobs}: at least one step must be able to run; pass -j 1 or more")
     spec = load_pipeline(name, folder)
     params = spec.resolve_parameters(overrides or {})
     store = store or RunStore()

@@ -32,6 +32,11 @@ def test_an_upward_adjustment_that_is_no_split_is_refused() -> None:
         recover_actions(_prices([10.0, 10.0], [10.5, 10.0]))  # factor 1.05
 
 
+def test_missing_columns_are_named() -> None:
+    with pytest.raises(DataError, match="adj_close"):
+        recover_actions(_prices([1.0], [1.0]).drop(columns="adj_close"))
+
+
 def test_real_aapl_and_msft_splits_and_dividends() -> None:
     actions = data.read("bokeh_corporate_actions").set_index(["symbol", "ts", "action"])["value"]
     for symbol, day in (("AAPL", "2000-06-21"), ("AAPL", "2005-02-28"), ("MSFT", "2003-02-18")):

@@ -151,3 +151,9 @@ def test_independent_steps_run_side_by_side_and_records_keep_declared_order(
     assert out["a"]["pid"] != out["b"]["pid"]  # two kernels
     assert out["c"]["start"] >= max(out["a"]["end"], out["b"]["end"])  # waits for both
     assert [s.name for s in m.steps] == ["a", "b", "c"]
+
+
+def test_zero_jobs_is_refused_before_any_run_starts(folder: Path, store: RunStore) -> None:
+    with pytest.raises(ConfigError, match="jobs=0"):
+        run_pipeline("ok", store=store, folder=folder, echo=None, jobs=0)
+    assert list(store.runs()) == []
