@@ -1,23 +1,30 @@
-"""Foundation backtester: daily target-weight rebalancing with pluggable transaction costs.
+"""The simulation engine: event-driven, vectorised across assets, with realistic costs.
 
-NumPy kernel (:mod:`._kernel`) + pandas layer (:func:`simulate`); strategies and cost models
-are plug-ins in explicit registries (:data:`STRATEGIES`, :data:`COST_MODELS`).
+A :class:`Market` (raw bars, corporate actions, universe, trading conditions on one clock) is
+traded by :func:`simulate` from target weights or orders; the Numba kernel
+(:mod:`._engine`) holds the rules. Strategies and cost models are plug-ins in explicit
+registries (:data:`STRATEGIES`, :data:`COST_MODELS`).
 """
 
 from __future__ import annotations
 
 from mi_kernel.backtest.costs import (
     COST_MODELS,
+    COST_SLOTS,
     NO_COSTS,
-    CommissionBps,
+    Borrow,
+    Commission,
     CostModel,
     Costs,
-    HalfSpreadBps,
+    HalfSpread,
+    SqrtImpact,
+    Taxes,
     as_costs,
 )
+from mi_kernel.backtest.engine import Execution, as_execution, simulate, target_panel
+from mi_kernel.backtest.market import SURVIVORSHIP_WARNING, Market
 from mi_kernel.backtest.result import BacktestResult
 from mi_kernel.backtest.run import WeightConstraint, apply_constraints, run
-from mi_kernel.backtest.simulate import close_panel, simulate
 from mi_kernel.backtest.strategies import (
     STRATEGIES,
     equal_weight,
@@ -32,17 +39,24 @@ from mi_kernel.backtest.strategies import (
 
 __all__ = [
     "COST_MODELS",
+    "COST_SLOTS",
     "NO_COSTS",
     "STRATEGIES",
+    "SURVIVORSHIP_WARNING",
     "BacktestResult",
-    "CommissionBps",
+    "Borrow",
+    "Commission",
     "CostModel",
     "Costs",
-    "HalfSpreadBps",
+    "Execution",
+    "HalfSpread",
+    "Market",
+    "SqrtImpact",
+    "Taxes",
     "WeightConstraint",
     "apply_constraints",
     "as_costs",
-    "close_panel",
+    "as_execution",
     "equal_weight",
     "from_signals",
     "get_strategy",
@@ -52,5 +66,6 @@ __all__ = [
     "run",
     "simulate",
     "sma_crossover",
+    "target_panel",
     "to_weights_table",
 ]

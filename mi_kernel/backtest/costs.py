@@ -1,8 +1,20 @@
-"""Transaction-cost plug-ins: one method each, kept in an explicit registry.
+"""Transaction and carry costs: one-method plug-ins in a registry, one formula each.
 
-A cost model turns the traded notional of one rebalance into a cost per asset, in the
-currency of the portfolio. Array convention: every argument and the result are 1-D float
-arrays of one entry per asset, in the same asset order.
+Every cost model has a single method, ``cost``, and a ``slot``: the column of the engine's
+cost attribution it fills (:data:`COST_SLOTS`). Its formula is a small Numba function that
+works on scalars (the engine's kernel calls it per fill) and on arrays (``cost`` calls it on a
+whole fills table), so the numbers in the attribution are the numbers the simulation paid.
+
+Formulas (``q`` signed shares, ``p`` execution price, notional ``|q| p``; bps = 1e-4):
+
+- commission: ``max(per_share |q| + bps |q| p, minimum)`` per fill (0 when nothing fills);
+- spread: ``half_spread_bps |q| p`` — half the quoted spread, paid on every fill;
+- impact: ``coef sigma sqrt(|q| / ADV) |q| p`` — the square-root law, sigma the daily
+  volatility and ADV the average daily volume, both known before the bar;
+- taxes: ``buy_bps`` on purchases and ``sell_bps`` on sales (stamp duty, FTT, SEC fee);
+  dividend withholding is a separate rate applied by the engine to dividends received;
+- borrow: ``annual_bps`` a year on the value of short positions, accrued per bar by the
+  calendar time it covers.
 """
 
 from __future__ import annotations
@@ -12,83 +24,176 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 import numpy as np
+import pandas as pd
+from numba import njit
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 
 from mi_kernel.errors import ConfigError
 
 Array = NDArray[np.float64]
+
+#: Cost attribution columns, in the order of the engine's cost arrays.
+COST_SLOTS = ("commission", "spread", "impact", "taxes", "borrow")
 _BPS = 1e-4
 
 
+# -- formulas: scalar or array in, same shape out -----------------------------------------
+@njit(cache=True)
+def commission_fee(q: Any, p: Any, per_share: float, bps: float, minimum: float) -> Any:
+    """Commission of one fill: per share plus bps of notional, floored at ``minimum``."""
+    a = np.abs(q)
+    return (a > 0) * np.maximum(per_share * a + bps * _BPS * a * p, minimum)
+
+
+@njit(cache=True)
+def spread_fee(q: Any, p: Any, half_spread_bps: float) -> Any:
+    """Half of the quoted spread on the fill's notional."""
+    return half_spread_bps * _BPS * np.abs(q) * p
+
+
+@njit(cache=True)
+def impact_fee(q: Any, p: Any, adv: Any, sigma: Any, coef: float) -> Any:
+    """Square-root market impact: coef x sigma x sqrt(|q| / ADV) x notional (0 if ADV <= 0)."""
+    a = np.abs(q)
+    ok = (adv > 0) * (sigma > 0)
+    return ok * coef * np.maximum(sigma, 0.0) * np.sqrt(a / np.maximum(adv, 1e-300)) * a * p
+
+
+@njit(cache=True)
+def tax_fee(q: Any, p: Any, buy_bps: float, sell_bps: float) -> Any:
+    """Transaction taxes: ``buy_bps`` of purchases, ``sell_bps`` of sales."""
+    return ((q > 0) * buy_bps + (q < 0) * sell_bps) * _BPS * np.abs(q) * p
+
+
+@njit(cache=True)
+def borrow_fee(short_value: Any, annual_bps: float, years: Any) -> Any:
+    """Borrow fee on ``short_value`` (currency, >= 0) for ``years`` of calendar time."""
+    return annual_bps * _BPS * short_value * years
+
+
+# -- plug-ins -----------------------------------------------------------------------------
 class CostModel(Protocol):
-    """A transaction-cost model: ``name`` labels its column in the reports."""
+    """A cost plug-in: ``slot`` names its attribution column, ``cost`` is its one method."""
 
-    @property
-    def name(self) -> str:
-        """Label of the cost column in the reports, e.g. "commission"."""
-        ...
+    slot: ClassVar[str]
 
-    def cost(self, traded_notional: Array, prices: Array) -> Array:
-        """Return the cost per asset (currency, >= 0) of trading ``traded_notional``.
+    def cost(self, fills: pd.DataFrame) -> Array:
+        """Return the cost (currency, >= 0) of each row of ``fills``.
 
-        Parameters
-        ----------
-        traded_notional : ndarray of float, shape (n_assets,)
-            Absolute traded notional per asset in currency (0 where nothing trades).
-        prices : ndarray of float, shape (n_assets,)
-            Execution price per asset.
+        ``fills`` has columns quantity (signed shares), price, adv and sigma for trading
+        costs; for carry costs (borrow) short_value and years.
         """
         ...
 
 
-@dataclass(frozen=True)
-class CommissionBps:
-    """Commission of ``bps`` basis points of traded notional, at least ``minimum`` per trade."""
+def _col(fills: pd.DataFrame, name: str) -> Array:
+    return np.ascontiguousarray(fills[name].to_numpy(dtype="float64"))
 
+
+@dataclass(frozen=True)
+class Commission:
+    """Commission per share and in bps of notional, with a minimum per fill."""
+
+    per_share: float = 0.0
     bps: float = 1.0
     minimum: float = 0.0
-    name: ClassVar[str] = "commission"
+    slot: ClassVar[str] = "commission"
 
-    def cost(self, traded_notional: Array, prices: Array) -> Array:
-        """Return bps x notional, floored at ``minimum`` for every asset that trades."""
-        fee = np.abs(traded_notional) * self.bps * _BPS
-        return np.where(np.abs(traded_notional) > 0, np.maximum(fee, self.minimum), 0.0)
+    def cost(self, fills: pd.DataFrame) -> Array:
+        """Commission of each fill."""
+        q, p = _col(fills, "quantity"), _col(fills, "price")
+        return np.asarray(commission_fee(q, p, self.per_share, self.bps, self.minimum))
 
 
 @dataclass(frozen=True)
-class HalfSpreadBps:
-    """Pay half of a quoted spread of ``spread_bps`` basis points on every traded notional."""
+class HalfSpread:
+    """Half of a quoted spread of ``spread_bps`` on every fill."""
 
     spread_bps: float = 5.0
-    name: ClassVar[str] = "spread"
+    slot: ClassVar[str] = "spread"
 
-    def cost(self, traded_notional: Array, prices: Array) -> Array:
-        """Return spread_bps / 2 x notional."""
-        return np.abs(traded_notional) * self.spread_bps * 0.5 * _BPS
+    def cost(self, fills: pd.DataFrame) -> Array:
+        """Half-spread paid on each fill."""
+        q, p = _col(fills, "quantity"), _col(fills, "price")
+        return np.asarray(spread_fee(q, p, 0.5 * self.spread_bps))
+
+
+@dataclass(frozen=True)
+class SqrtImpact:
+    """Square-root market impact with coefficient ``coef``."""
+
+    coef: float = 0.1
+    slot: ClassVar[str] = "impact"
+
+    def cost(self, fills: pd.DataFrame) -> Array:
+        """Impact of each fill, from its ADV and sigma known before the bar."""
+        q, p = _col(fills, "quantity"), _col(fills, "price")
+        return np.asarray(impact_fee(q, p, _col(fills, "adv"), _col(fills, "sigma"), self.coef))
+
+
+@dataclass(frozen=True)
+class Taxes:
+    """Transaction taxes on buys and sells (bps); dividend withholding rate (fraction)."""
+
+    buy_bps: float = 0.0
+    sell_bps: float = 0.0
+    dividend_rate: float = 0.0
+    slot: ClassVar[str] = "taxes"
+
+    def cost(self, fills: pd.DataFrame) -> Array:
+        """Transaction tax of each fill (dividend withholding is charged on dividends)."""
+        q, p = _col(fills, "quantity"), _col(fills, "price")
+        return np.asarray(tax_fee(q, p, self.buy_bps, self.sell_bps))
+
+
+@dataclass(frozen=True)
+class Borrow:
+    """Borrow fee on shorts, ``annual_bps`` a year."""
+
+    annual_bps: float = 50.0
+    slot: ClassVar[str] = "borrow"
+
+    def cost(self, fills: pd.DataFrame) -> Array:
+        """Borrow fee of each (short_value, years) row."""
+        return np.asarray(
+            borrow_fee(_col(fills, "short_value"), self.annual_bps, _col(fills, "years"))
+        )
 
 
 class Costs(BaseModel):
-    """Cost configuration of a backtest (frozen; parse a dict with ``Costs.model_validate``).
+    """Cost configuration of a backtest (frozen; a dict parses with ``Costs.model_validate``).
 
     Attributes
     ----------
-    commission_bps : float
-        Commission in basis points of traded notional.
+    commission_bps, commission_per_share, min_commission : float
+        Commission in bps of notional and per share, and its minimum per fill (currency).
     spread_bps : float
-        Full quoted bid-ask spread in basis points; half of it is paid per trade.
-    min_commission : float
-        Minimum commission per trade (per asset and rebalance) in currency.
+        Full quoted bid-ask spread in bps; half is paid per fill.
+    impact_coef : float
+        Square-root impact coefficient (0 turns impact off).
+    buy_tax_bps, sell_tax_bps : float
+        Transaction taxes on purchases and sales, in bps.
+    dividend_tax : float
+        Withholding rate on dividends received (fraction, 0-1).
+    borrow_bps : float
+        Annual borrow fee on short positions, in bps of their value.
     models : tuple of str
-        Keys of :data:`COST_MODELS` to apply, in order.
+        Keys of :data:`COST_MODELS` that are on; the others cost nothing.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     commission_bps: float = Field(default=1.0, ge=0.0)
-    spread_bps: float = Field(default=5.0, ge=0.0)
+    commission_per_share: float = Field(default=0.0, ge=0.0)
     min_commission: float = Field(default=0.0, ge=0.0)
-    models: tuple[str, ...] = ("commission_bps", "half_spread_bps")
+    spread_bps: float = Field(default=5.0, ge=0.0)
+    impact_coef: float = Field(default=0.1, ge=0.0)
+    buy_tax_bps: float = Field(default=0.0, ge=0.0)
+    sell_tax_bps: float = Field(default=0.0, ge=0.0)
+    dividend_tax: float = Field(default=0.0, ge=0.0, le=1.0)
+    borrow_bps: float = Field(default=50.0, ge=0.0)
+    models: tuple[str, ...] = ("commission", "spread", "impact", "taxes", "borrow")
 
     def build(self) -> list[CostModel]:
         """Instantiate the configured cost models from :data:`COST_MODELS`."""
@@ -100,15 +205,51 @@ class Costs(BaseModel):
             )
         return [COST_MODELS[m](self) for m in self.models]
 
+    def kernel_params(self) -> Array:
+        """The parameter vector of the engine's kernel (see :data:`KERNEL_PARAMS`)."""
+        on: dict[str, Any] = {m.slot: m for m in self.build()}
+        com, spr, imp = on.get("commission"), on.get("spread"), on.get("impact")
+        tax, bor = on.get("taxes"), on.get("borrow")
+        values = {
+            "per_share": com.per_share if com else 0.0,
+            "commission_bps": com.bps if com else 0.0,
+            "minimum": com.minimum if com else 0.0,
+            "half_spread_bps": 0.5 * spr.spread_bps if spr else 0.0,
+            "impact_coef": imp.coef if imp else 0.0,
+            "buy_tax_bps": tax.buy_bps if tax else 0.0,
+            "sell_tax_bps": tax.sell_bps if tax else 0.0,
+            "dividend_tax": tax.dividend_rate if tax else 0.0,
+            "borrow_bps": bor.annual_bps if bor else 0.0,
+        }
+        return np.array([values[k] for k in KERNEL_PARAMS], dtype="float64")
 
-#: Registry of cost-model factories: key -> callable building the model from a :class:`Costs`.
+
+#: Order of the kernel's cost parameter vector.
+KERNEL_PARAMS = (
+    "per_share",
+    "commission_bps",
+    "minimum",
+    "half_spread_bps",
+    "impact_coef",
+    "buy_tax_bps",
+    "sell_tax_bps",
+    "dividend_tax",
+    "borrow_bps",
+)
+
+#: Registry of cost plug-ins: key -> factory building the model from a :class:`Costs`.
 COST_MODELS: dict[str, Callable[[Costs], CostModel]] = {
-    "commission_bps": lambda c: CommissionBps(bps=c.commission_bps, minimum=c.min_commission),
-    "half_spread_bps": lambda c: HalfSpreadBps(spread_bps=c.spread_bps),
+    "commission": lambda c: Commission(c.commission_per_share, c.commission_bps, c.min_commission),
+    "spread": lambda c: HalfSpread(c.spread_bps),
+    "impact": lambda c: SqrtImpact(c.impact_coef),
+    "taxes": lambda c: Taxes(c.buy_tax_bps, c.sell_tax_bps, c.dividend_tax),
+    "borrow": lambda c: Borrow(c.borrow_bps),
 }
 
 #: Zero-cost configuration (frictionless backtests and tests).
-NO_COSTS = Costs(commission_bps=0.0, spread_bps=0.0, min_commission=0.0)
+NO_COSTS = Costs(
+    commission_bps=0.0, spread_bps=0.0, min_commission=0.0, impact_coef=0.0, borrow_bps=0.0
+)
 
 
 def as_costs(costs: Costs | dict[str, Any] | None) -> Costs:

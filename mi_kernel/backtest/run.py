@@ -8,8 +8,8 @@ from typing import Any, Protocol, runtime_checkable
 import pandas as pd
 
 from mi_kernel.backtest.costs import Costs
+from mi_kernel.backtest.engine import simulate
 from mi_kernel.backtest.result import BacktestResult
-from mi_kernel.backtest.simulate import simulate
 from mi_kernel.backtest.strategies import get_strategy
 from mi_kernel.errors import ConfigError
 from mi_kernel.schemas.tables import conform, utc_bound

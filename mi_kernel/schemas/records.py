@@ -112,7 +112,7 @@ class AuditEntry(Record):
 
     seq: int
     ts: datetime
-    kind: Literal["run", "model_registered", "approval", "publication", "note"]
+    kind: Literal["run", "model_registered", "approval", "publication", "note", "backtest.trial"]
     subject: str  # run id, model version, portfolio version ...
     actor: str
     detail: dict[str, Any] = Field(default_factory=dict)

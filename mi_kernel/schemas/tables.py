@@ -110,8 +110,11 @@ TABLES: dict[TableName, pa.Schema] = {
             ("ts", UTC_TS),
             ("symbol", pa.string()),
             ("quantity", pa.float64()),
-            ("order_type", pa.string()),
+            ("order_type", pa.string()),  # market | limit | stop | iceberg
             ("limit_price", pa.float64()),
+            ("stop_price", pa.float64()),
+            ("display", pa.float64()),  # iceberg: shares shown at a time
+            ("expires", UTC_TS),  # last bar the order works (null: until filled)
         ]
     ),
     TableName.FILLS: pa.schema(
@@ -122,6 +125,9 @@ TABLES: dict[TableName, pa.Schema] = {
             ("price", pa.float64()),
             ("commission", pa.float64()),
             ("spread_cost", pa.float64()),
+            ("impact_cost", pa.float64()),
+            ("tax_cost", pa.float64()),
+            ("order_id", pa.int64()),  # row of the orders table; -1 target order, -2 delisting
         ]
     ),
     # Factor returns (long): ts = when the period's return became known (its end).
