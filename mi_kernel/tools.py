@@ -266,6 +266,12 @@ def score_signals(model_version: str, asof: str | None = None) -> str:
 
 
 # -- 6. run_backtest -------------------------------------------------------------------------
+NO_ACTIONS_WARNING = (
+    "NO CORPORATE ACTIONS: the bars' source has no corporate-action table, so splits and "
+    "dividends are not applied; a split in the raw prices shows as a price jump."
+)
+
+
 def run_backtest(
     strategy_id: str,
     start: str | None = None,
@@ -275,19 +281,34 @@ def run_backtest(
     bars_uri: str | None = None,
     benchmark: str | None = "sp500",
     params: Mapping[str, Any] | None = None,
+    execution: Mapping[str, Any] | None = None,
+    oos_start: str | None = None,
+    capacity: bool = True,
 ) -> str:
-    """Backtest a strategy on the run's clean bars; return the URI of its report JSON.
+    """Backtest a strategy on the run's clean bars with the engine; return its report's URI.
 
     ``strategy_id`` is a registered strategy (``mi_kernel.backtest.STRATEGIES``) or
     ``model:<model_version>``, which trades the model's walk-forward out-of-sample predictions.
-    Writes the report, daily returns and a quantstats tear sheet under ``backtests/<id>/``.
+    The engine trades the raw bars with the source's corporate actions and point-in-time
+    universe when the catalog has them (a report without them carries a loud warning).
+    Every backtest is a trial in the ledger; the deflated Sharpe ratio counts every variant
+    ever tried on the same data. ``oos_start`` splits the report in-sample / out-of-sample.
+    Writes report.json, returns, P&L attribution, fills, the capacity curve and a quantstats
+    tear sheet under ``backtests/<id>/``.
     """
-    from mi_kernel import backtest, compliance, data, portfolio, reporting
+    from mi_kernel import backtest, compliance, data, metrics, portfolio, reporting
+    from mi_kernel.backtest import trials
 
     ctx = current_run()
     bars_uri = bars_uri or _default_bars(ctx)
     bars = _read(ctx, bars_uri)
+    source = ctx.store.read_meta(bars_uri).get("source", "")
+    actions, universe = data.load_actions(source), data.load_membership(source)
+    for name, table in (("corporate_actions", actions), ("membership", universe)):
+        if table is not None:
+            ctx.record_input(f"{source}:{name}", f"catalog://{source}", sha256_frame(table))
     cost_cfg = backtest.Costs.model_validate(dict(costs or {}))
+    ex = backtest.as_execution(dict(execution or {}))
     book = compliance.Book.model_validate(dict(constraints)) if constraints else None
     clip = (lambda w: compliance.apply_limits(w, book)) if book else None
     parents = [bars_uri]
@@ -297,40 +318,79 @@ def run_backtest(
             ctx.store.resolve(model_uri(version, ctx)) / "oos_predictions.parquet"
         )
         sig = oos.rename(columns={"prediction": "score"})[["ts", "symbol", "score"]]
-        weights = portfolio.signals_to_weights(sig, **dict(params or {}))
-        result = backtest.simulate(
-            _window(weights, start, end), _window(bars, start, end), cost_cfg
+        weights = backtest.apply_constraints(
+            portfolio.signals_to_weights(_window(sig, start, end), **dict(params or {})), clip
         )
+        history = _window(bars, None, end)
+        market = backtest.Market.from_bars(history, actions=actions, universe=universe)
+        market = market.window(_window_start(start), None)
         parents.append(model_uri(version, ctx))
     else:
-        result = backtest.run(
-            strategy_id, bars, start, end, cost_cfg, constraints=clip, **dict(params or {})
+        weights, market = backtest.prepare(
+            strategy_id,
+            bars,
+            start,
+            end,
+            clip,
+            actions=actions,
+            universe=universe,
+            **dict(params or {}),
         )
+    result = backtest.simulate(weights, market, cost_cfg, execution=ex)
     level = data.load_benchmark(benchmark) if benchmark else None
     bench = level.pct_change().dropna() if level is not None else None
-    folder = f"backtests/{_slug(strategy_id)}"
-    # Every backtest run earlier in this run is a trial: the deflated Sharpe ratio counts them.
-    earlier = [
-        json.loads(ctx.store.resolve(e.payload["uri"]).read_text())
-        for e in ctx.events()
-        if e.event_type == "backtest.completed"
-    ]
-    first = reporting.backtest_report(result, bench, n_trials=1)
-    sharpes = [r["sharpe"] for r in earlier if r.get("sharpe") is not None] + [first["sharpe"]]
-    report = (
-        reporting.backtest_report(result, bench, n_trials=len(sharpes), trial_sharpes=sharpes)
-        if len(sharpes) > 1
-        else first
+    active = reporting.active_returns(result)
+    data_hash = ctx.hash_of(bars_uri)
+    variant = {"params": dict(params or {}), "constraints": dict(constraints or {})}
+    vid = trials.variant_id(
+        strategy_id,
+        variant | {"execution": ex.model_dump()},
+        cost_cfg.model_dump(),
+        start,
+        end,
+        data_hash,
     )
+    trials.record_trial(
+        ctx.store.ledger,
+        ctx.run_id,
+        vid,
+        strategy_id,
+        data_hash,
+        metrics.sharpe(active),
+        len(active),
+        {"step": ctx.step},
+    )
+    deflated = trials.deflated_from_ledger(active, ctx.store.ledger, data_hash, variant_id=vid)
+    report = reporting.backtest_report(
+        result,
+        bench,
+        n_trials=deflated["n_trials"],
+        sr_variance=deflated["trial_sharpe_var"],
+        split=oos_start,
+    )
+    if actions is None:
+        report["warnings"] = [*report["warnings"], NO_ACTIONS_WARNING]
     report.update(
         strategy_id=strategy_id,
+        variant_id=vid,
         cost_config=cost_cfg.model_dump(),
+        execution=ex.model_dump(),
         bars_uri=bars_uri,
-        trials=[r.get("strategy_id") for r in earlier] + [strategy_id],
+        trials=deflated,
+        bootstrap={
+            stat: metrics.bootstrap_ci(active, stat, reps=500)
+            for stat in ("sharpe", "mean", "max_drawdown")
+        },
     )
+    folder = f"backtests/{_slug(strategy_id)}"
     ctx.write_table(
         result.returns.rename("returns").to_frame().reset_index(), f"{folder}/returns.parquet"
     )
+    ctx.write_table(result.attribution.reset_index(), f"{folder}/attribution.parquet")
+    ctx.write_table(result.trades, f"{folder}/fills.parquet")
+    if capacity:
+        curve = backtest.capacity_curve(weights, market, cost_cfg, execution=ex)
+        report["capacity_uri"] = ctx.write_table(curve, f"{folder}/capacity.parquet")
     tear = reporting.tearsheet(
         result.returns,
         bench,
@@ -338,9 +398,13 @@ def run_backtest(
         title=f"{strategy_id} — mi backtest",
     )
     report["tearsheet_uri"] = ctx.uri(f"{folder}/{tear.name}")
-    uri = ctx.write_json(report, f"{folder}/report.json")
+    uri = ctx.write_json(reporting.jsonable(report), f"{folder}/report.json")
     ctx.emit("backtest.completed", {"uri": uri, "strategy_id": strategy_id}, parents=parents)
     return uri
+
+
+def _window_start(start: str | None) -> pd.Timestamp | None:
+    return pd.Timestamp(start, tz="UTC") if start else None
 
 
 def _default_bars(ctx: RunContext) -> str:

@@ -8,6 +8,7 @@ registries (:data:`STRATEGIES`, :data:`COST_MODELS`).
 
 from __future__ import annotations
 
+from mi_kernel.backtest.capacity import capacity_curve
 from mi_kernel.backtest.costs import (
     COST_MODELS,
     COST_SLOTS,
@@ -24,7 +25,7 @@ from mi_kernel.backtest.costs import (
 from mi_kernel.backtest.engine import Execution, as_execution, simulate, target_panel
 from mi_kernel.backtest.market import SURVIVORSHIP_WARNING, Market
 from mi_kernel.backtest.result import BacktestResult
-from mi_kernel.backtest.run import WeightConstraint, apply_constraints, run
+from mi_kernel.backtest.run import WeightConstraint, apply_constraints, point_in_time, prepare, run
 from mi_kernel.backtest.strategies import (
     STRATEGIES,
     equal_weight,
@@ -57,11 +58,14 @@ __all__ = [
     "apply_constraints",
     "as_costs",
     "as_execution",
+    "capacity_curve",
     "equal_weight",
     "from_signals",
     "get_strategy",
     "long_positive_scores",
     "momentum_12_1",
+    "point_in_time",
+    "prepare",
     "rebalance_dates",
     "run",
     "simulate",

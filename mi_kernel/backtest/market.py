@@ -88,6 +88,25 @@ class Market:
         """Return a copy with some panels replaced (scenarios use this)."""
         return dataclasses.replace(self, **changes)
 
+    def window(self, start: pd.Timestamp | None, end: pd.Timestamp | None) -> Market:
+        """The bars in [start, end] (UTC bounds, None = open); history-based panels are kept."""
+        keep = np.ones(len(self.ts), dtype=bool)
+        if start is not None:
+            keep &= self.ts >= start
+        if end is not None:
+            keep &= self.ts <= end
+        if not keep.any():
+            raise ConfigError(f"no bars between {start} and {end}; widen the window")
+        rows = np.flatnonzero(keep)
+        panels = {
+            f.name: getattr(self, f.name)[rows]
+            for f in dataclasses.fields(self)
+            if f.name not in ("ts", "symbols", "warnings")
+        }
+        panels["years"] = panels["years"].copy()
+        panels["years"][0] = 0.0
+        return self.replace(ts=self.ts[rows], **panels)
+
     def panel(self, name: str) -> pd.DataFrame:
         """One panel as a DataFrame (ts x symbols)."""
         return pd.DataFrame(getattr(self, name), index=self.ts, columns=self.symbols)

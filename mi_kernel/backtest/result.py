@@ -101,7 +101,7 @@ class BacktestResult:
         if self.market is None or self.trades.empty:
             return pd.Series(dtype="float64", name="participation")
         t = self.market.ts.get_indexer(pd.DatetimeIndex(self.trades["ts"]))
-        j = pd.Index(self.market.symbols).get_indexer(self.trades["symbol"])
+        j = pd.Index(self.market.symbols).get_indexer(pd.Index(self.trades["symbol"]))
         vol = self.market.volume[t, j]
         with np.errstate(divide="ignore", invalid="ignore"):
             share = np.where(vol > 0, self.trades["quantity"].abs().to_numpy() / vol, np.nan)

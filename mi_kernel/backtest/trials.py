@@ -147,8 +147,8 @@ def record_trial(
     n_obs : int
         Number of return observations behind ``sharpe``.
     detail : mapping, optional
-        Extra JSON-able description (params, costs, window ...); numpy scalars are unwrapped
-        and non-finite floats stored as null so the entry's hash is stable.
+        Extra JSON-able description (params, costs, window ...); numpy scalars are unwrapped,
+        timestamps written as ISO-8601 UTC and non-finite floats stored as null.
     actor : str, optional
         Who tried it; ``$MI_ACTOR`` or ``$USER`` when omitted.
 

@@ -22,6 +22,16 @@ UNIVERSES = {"sp500_ohlcv": "sp500_sectors", "synthetic_bars": "synthetic_univer
 #: The fundamentals source of each bars source that has one.
 FUNDAMENTALS = {"synthetic_bars": "synthetic_fundamentals"}
 
+#: The point-in-time membership source of each bars source that has one (sp500_sectors is a
+#: static list of today's members, not point-in-time membership, so it is not one).
+MEMBERSHIP = {"synthetic_bars": "synthetic_universe"}
+
+#: The corporate-action table of each raw bars source that has one.
+CORPORATE_ACTIONS = {
+    "synthetic_bars": "synthetic_corporate_actions",
+    "bokeh_ohlcv": "bokeh_corporate_actions",
+}
+
 #: Benchmarks by name: the catalog source and symbol holding their level.
 BENCHMARKS = {"sp500": ("sp500_index", "SPX")}
 
@@ -86,6 +96,18 @@ def load_fundamentals(source: str = "synthetic_bars") -> pd.DataFrame:
     return read(name)
 
 
+def load_membership(source: str) -> pd.DataFrame | None:
+    """Return the point-in-time membership (symbol, start, end) of a bars source, or None."""
+    name = MEMBERSHIP.get(source)
+    return load_universe(name) if name else None
+
+
+def load_actions(source: str) -> pd.DataFrame | None:
+    """Return the corporate actions (ts, symbol, action, value) of a raw bars source, or None."""
+    name = CORPORATE_ACTIONS.get(source)
+    return read(name) if name else None
+
+
 def load_macro() -> dict[str, pd.DataFrame]:
     """Return the macro inputs of the feature recipes: Fama-French factors and factor ETFs."""
     return {"ff": load_factors(), "etf": load_bars("factor_etfs")}
@@ -109,6 +131,8 @@ def load_factors(source: str = "fama_french") -> pd.DataFrame:
 
 __all__ = [
     "BENCHMARKS",
+    "CORPORATE_ACTIONS",
+    "MEMBERSHIP",
     "SOURCES",
     "DatasetInfo",
     "adjust_bars",
@@ -117,11 +141,13 @@ __all__ = [
     "get_source",
     "list_sources",
     "list_symbols",
+    "load_actions",
     "load_bars",
     "load_benchmark",
     "load_factors",
     "load_fundamentals",
     "load_macro",
+    "load_membership",
     "load_sectors",
     "load_universe",
     "open_catalog",

@@ -8,7 +8,7 @@ from __future__ import annotations
 from mi_kernel.reporting.offline import inline_panel_resources
 from mi_kernel.reporting.overview import RunOverview, run_overview
 from mi_kernel.reporting.plots import drawdown_plot, equity_plot, performance_plots
-from mi_kernel.reporting.report import active_returns, backtest_report
+from mi_kernel.reporting.report import active_returns, backtest_report, jsonable
 from mi_kernel.reporting.tearsheet import strip_external_resources, tearsheet
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "drawdown_plot",
     "equity_plot",
     "inline_panel_resources",
+    "jsonable",
     "performance_plots",
     "run_overview",
     "strip_external_resources",

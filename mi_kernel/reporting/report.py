@@ -30,9 +30,9 @@ def active_returns(result: BacktestResult) -> pd.Series:
     return result.returns.iloc[int(np.argmax(traded)) :]
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, float | np.floating):
         return float(value) if math.isfinite(value) else None
     if isinstance(value, np.integer):
@@ -75,6 +75,22 @@ def _costs(result: BacktestResult, returns: pd.Series, ppy: float) -> dict[str, 
         **totals,
         "total": float(sum(totals.values())),
         "annual_drag": float(drag.mean() * ppy) if len(drag) else float("nan"),
+    }
+
+
+def _execution(result: BacktestResult, returns: pd.Series) -> dict[str, Any]:
+    """P&L attribution totals and fill statistics of the active period."""
+    attribution = result.attribution.loc[returns.index].sum(axis=0)
+    part = result.participation().dropna()
+    unfilled = result.unfilled.loc[returns.index] if result.unfilled is not None else None
+    return {
+        "attribution": {str(k): float(v) for k, v in attribution.items()},
+        "fills": len(result.trades),
+        "delistings": int((result.trades["order_id"] == -2).sum()),
+        "participation_mean": float(part.mean()) if len(part) else 0.0,
+        "participation_max": float(part.max()) if len(part) else 0.0,
+        "unfilled_mean": float(unfilled.mean()) if unfilled is not None else 0.0,
+        "warnings": list(result.warnings),
     }
 
 
@@ -127,8 +143,10 @@ def backtest_report(
         JSON-able (NaN -> None): every key of :func:`mi_kernel.metrics.summary`, plus
         gross_sharpe, turnover_annual, turnover_mean, deflated_sharpe, n_trials, sr_variance,
         expected_max_sharpe (annualised), costs_by_type (currency per type, total, and
-        annual_drag as a return), start, end, final_equity, and the split summaries when
-        ``split`` is given; aliases turnover (= turnover_annual), probabilistic_sharpe
+        annual_drag as a return), attribution (P&L totals: price, dividends, each cost, net),
+        fills, delistings, participation_mean/max, unfilled_mean, warnings (caveats of the
+        market traded, e.g. survivorship bias), start, end, final_equity, and the split
+        summaries when ``split`` is given; aliases turnover (= turnover_annual), probabilistic_sharpe
         (= psr) and total_costs (currency). With ``n_trials > 1`` but no trial dispersion,
         deflated_sharpe is None, deflated_sharpe_note says why, and a UserWarning is issued.
     """
@@ -143,6 +161,7 @@ def backtest_report(
         turnover_annual=annual_turnover(result.turnover.loc[returns.index], ppy),
         turnover_mean=float(result.turnover.loc[returns.index].mean()),
         costs_by_type=_costs(result, returns, ppy),
+        **_execution(result, returns),
     )
     report.update(_deflated(returns, n_trials, sr_variance, trial_sharpes, ppy))
     report.update(  # short aliases read by notebooks and dashboards
@@ -152,4 +171,4 @@ def backtest_report(
     )
     if split is not None:
         report.update(_split(returns, benchmark, split, ppy))
-    return _jsonable(report)
+    return jsonable(report)
