@@ -8,6 +8,7 @@ registries (:data:`STRATEGIES`, :data:`COST_MODELS`).
 
 from __future__ import annotations
 
+from mi_kernel.backtest import trials
 from mi_kernel.backtest.capacity import capacity_curve
 from mi_kernel.backtest.costs import (
     COST_MODELS,
@@ -72,4 +73,5 @@ __all__ = [
     "sma_crossover",
     "target_panel",
     "to_weights_table",
+    "trials",
 ]

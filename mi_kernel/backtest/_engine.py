@@ -206,6 +206,7 @@ def run_engine(
     """
     n_t, n_a = close.shape
     n_o = o_t.shape[0]
+    o_limit, o_stop, o_display = o_limit.copy(), o_stop.copy(), o_display.copy()
     n_c = n_a if sleeves else 1
     cash = np.full(n_c, initial_capital / n_c)
     shares = np.zeros(n_a)
@@ -253,6 +254,7 @@ def run_engine(
                     o_rem[k] *= r
                     o_limit[k] /= r
                     o_stop[k] /= r
+                    o_display[k] *= r
                     st_tranche[k] *= r
         # reference prices and equity for sizing
         for j in range(n_a):
@@ -297,7 +299,7 @@ def run_engine(
                 buy_q[j] = 0.0
                 buy_p[j] = 0.0
             for j in range(n_a):
-                if cap_left[j] <= 0.0:
+                if not tradable[t, j]:
                     continue
                 a = adv[t, j] if not np.isnan(adv[t, j]) else volume[t, j]
                 op, hi, lo = open_[t, j], high[t, j], low[t, j]
@@ -335,7 +337,9 @@ def run_engine(
                 for k in range(nxt):
                     if not active[k] or o_j[k] != j or (o_rem[k] > 0.0) != buying:
                         continue
-                    want = abs(o_rem[k])
+                    want = min(abs(o_rem[k]), cap_left[j])
+                    if not buying:
+                        want = min(want, max(shares[j], 0.0) + max(borrow_left[j], 0.0))
                     got, price = _order_fill(
                         k,
                         buying,
@@ -355,9 +359,7 @@ def run_engine(
                         st_tranche,
                         queue_ahead,
                     )
-                    take = min(got, cap_left[j])
-                    if not buying:
-                        take = min(take, max(shares[j], 0.0) + max(borrow_left[j], 0.0))
+                    take = got
                     if take <= 0.0:
                         continue
                     cap_left[j] -= take
@@ -536,6 +538,8 @@ def _buy_targets(
             if need[c] > 0.0 and need[c] > cash[c]:
                 scale[c] = max(cash[c], 0.0) / need[c]
     for j in range(n_a):
+        if buy_q[j] <= 0.0:
+            continue
         q = buy_q[j] * scale[j if sleeves else 0]
         if q > 0.0:
             a = adv[t, j] if not np.isnan(adv[t, j]) else volume[t, j]
@@ -556,5 +560,5 @@ def _buy_targets(
                 n_f,
                 traded,
             )
-            tgt[j] = tgt[j] - q if scale[j if sleeves else 0] >= 1.0 else 0.0
+        tgt[j] = tgt[j] - q if scale[j if sleeves else 0] >= 1.0 else 0.0
     return fills, n_f

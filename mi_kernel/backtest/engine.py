@@ -265,7 +265,8 @@ def _result(
     with np.errstate(divide="ignore", invalid="ignore"):
         net = np.where(prev > 0, equity / prev - 1.0, 0.0)
         gross = np.where(prev > 0, (equity + cost_total) / prev - 1.0, 0.0)
-        turnover = np.where(prev > 0, traded / prev, 0.0)
+        pre = equity + cost_total  # the book's value before the bar's costs
+        turnover = np.where(pre > 0, traded / pre, 0.0)
     cost_df = pd.DataFrame(costs.T, index=idx, columns=list(COST_SLOTS))
     return BacktestResult(
         returns=pd.Series(net, index=idx, name="returns"),

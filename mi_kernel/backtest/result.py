@@ -27,7 +27,7 @@ class BacktestResult:
         Costs paid per bar in currency, one column per slot (commission, spread, impact,
         taxes, borrow).
     turnover : Series
-        Traded notional / equity at the previous bar (two-way; 2.0 = full switch).
+        Traded notional / equity before the bar's costs (two-way; 2.0 = full switch).
     equity : Series
         Book value (cash plus positions at the close) after each bar.
     trades : DataFrame

@@ -146,9 +146,10 @@ def backtest_report(
         annual_drag as a return), attribution (P&L totals: price, dividends, each cost, net),
         fills, delistings, participation_mean/max, unfilled_mean, warnings (caveats of the
         market traded, e.g. survivorship bias), start, end, final_equity, and the split
-        summaries when ``split`` is given; aliases turnover (= turnover_annual), probabilistic_sharpe
-        (= psr) and total_costs (currency). With ``n_trials > 1`` but no trial dispersion,
-        deflated_sharpe is None, deflated_sharpe_note says why, and a UserWarning is issued.
+        summaries when ``split`` is given; aliases turnover (= turnover_annual),
+        probabilistic_sharpe (= psr) and total_costs (currency). With ``n_trials > 1`` but
+        no trial dispersion, deflated_sharpe is None, deflated_sharpe_note says why, and a
+        UserWarning is issued.
     """
     returns = active_returns(result)
     ppy = resolve_periods(returns, periods_per_year)

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from mi_kernel.backtest import NO_COSTS, Costs, simulate
+from mi_kernel.backtest import NO_COSTS, Costs
+from mi_kernel.backtest import simulate as engine_simulate
 from mi_kernel.errors import ConfigError, DataError
 from mi_kernel.schemas import validate
 from tests.backtest.conftest import make_bars, make_weights
 
+# The foundation's frictionless-execution oracles: a margin account (no cash limit), no
+# volume cap; commission and spread only (the engine's impact/borrow have their own tests).
+simulate = partial(engine_simulate, execution={"cash_limit": False, "participation": None})
+
 # A: 100 -> 110 -> 99 (+10 %, -10 %); B: 50 -> 50 -> 60 (0 %, +20 %)
 BARS = make_bars({"A": [100.0, 110.0, 99.0], "B": [50.0, 50.0, 60.0]})
 DAYS = pd.bdate_range("2024-01-01", periods=3, tz="UTC")
-COSTS = Costs(commission_bps=10.0, spread_bps=20.0)  # 10 bp commission + 10 bp half spread
+COSTS = Costs(
+    commission_bps=10.0, spread_bps=20.0, models=("commission", "spread")
+)  # 10 bp commission + 10 bp half spread
 
 
 def test_half_half_book_traded_next_close() -> None:
@@ -52,7 +61,7 @@ def test_rebalance_trades_from_drifted_weights() -> None:
     res = simulate(weights, BARS, COSTS, initial_capital=1000.0)
     # d2 before trading: A 450, B 600, cash -2, equity 1048 -> sell 450 of A, buy 448 of B.
     np.testing.assert_allclose(res.turnover.iloc[2], (450.0 + 448.0) / 1048.0)
-    np.testing.assert_allclose(res.costs.iloc[2].to_numpy(), [0.898, 0.898])
+    np.testing.assert_allclose(res.costs.iloc[2][["commission", "spread"]], [0.898, 0.898])
     d2 = res.trades[res.trades["ts"] == DAYS[2]].set_index("symbol")
     np.testing.assert_allclose(d2.loc["A", "quantity"], -500 / 110)  # every A share is sold
     np.testing.assert_allclose(d2.loc["B", "quantity"], 448 / 60)
@@ -62,14 +71,17 @@ def test_rebalance_trades_from_drifted_weights() -> None:
 
 def test_minimum_commission_per_trade() -> None:
     weights = make_weights([(DAYS[0], "A", 0.5), (DAYS[0], "B", 0.5)])
-    costs = Costs(commission_bps=1.0, spread_bps=0.0, min_commission=5.0)
+    costs = Costs(commission_bps=1.0, spread_bps=0.0, min_commission=5.0, models=("commission",))
     res = simulate(weights, BARS, costs, initial_capital=1000.0)
     np.testing.assert_allclose(res.costs["commission"].iloc[1], 10.0)  # 2 trades x 5 floor
 
 
 def test_costs_parse_from_a_dict_and_reject_unknown_models() -> None:
     res = simulate(
-        make_weights([(DAYS[0], "A", 1.0)]), BARS, {"commission_bps": 0, "spread_bps": 40}, 1000.0
+        make_weights([(DAYS[0], "A", 1.0)]),
+        BARS,
+        {"commission_bps": 0, "spread_bps": 40, "impact_coef": 0},
+        1000.0,
     )
     np.testing.assert_allclose(res.costs["spread"].iloc[1], 2.0)  # 20 bp of 1000
     with pytest.raises(ConfigError, match="unknown cost model"):
