@@ -77,9 +77,12 @@ class ComplianceParams(AgentParams):
 
 class BacktestParams(AgentParams):
     selection_uri: str
-    costs: dict[str, float] = Field(default_factory=dict)
+    costs: dict[str, Any] = Field(default_factory=dict)
+    execution: dict[str, Any] = Field(default_factory=dict)
     book: dict[str, Any] = Field(default_factory=dict)
     baselines: tuple[str, ...] = ("equal_weight",)
+    oos_start: str | None = None  # first out-of-sample date of the in/out-of-sample split
+    scenarios: tuple[str, ...] = ()
 
 
 class ReportParams(AgentParams):

@@ -1,27 +1,23 @@
 """Stress scenarios: ``Market -> Market`` plug-ins, and a runner that reports their damage.
 
-A scenario is a small frozen dataclass with one method, ``apply(market) -> Market``; it
-returns a changed copy and never edits the market it is given. Built-ins, by registry key
-(:data:`SCENARIOS`):
-
-- ``gfc_2008``, ``covid_2020`` (:class:`IndexShock`): the S&P 500's daily returns over
-  a historical drawdown, replayed onto the market's bars;
-- ``halt`` (:class:`Halt`): some symbols cannot trade over a window;
-- ``circuit_breaker`` (:class:`CircuitBreaker`): market-wide halts on large declines;
-- ``venue_outage`` (:class:`VenueOutage`): nothing fills over a window;
-- ``covid_2020_breakers``: the COVID replay with circuit breakers on (:class:`Chain`).
+A scenario is a small frozen dataclass with one method, ``apply(market) -> Market``, that
+returns a changed copy (the market given is never edited). Built-ins by registry key
+(:data:`SCENARIOS`): ``gfc_2008`` and ``covid_2020`` (:class:`IndexShock`: the S&P 500's
+daily returns over a historical drawdown replayed onto the bars), ``halt`` (:class:`Halt`),
+``circuit_breaker`` (:class:`CircuitBreaker`), ``venue_outage`` (:class:`VenueOutage`) and
+``covid_2020_breakers`` (the COVID replay, then circuit breakers: a :class:`Chain`).
 
 :func:`run_scenarios` backtests one book (a weights table or a strategy id) on the base
-market and on every scenario and returns one row per run: P&L, drawdown, worst bar, bars
+market and under every scenario and returns one row per run: P&L, drawdown, worst bar, bars
 without fills and the breaches of :class:`Limits`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -36,24 +32,20 @@ from mi_kernel.backtest.strategies import get_strategy
 from mi_kernel.errors import ConfigError, DataError
 from mi_kernel.schemas.tables import conform, utc_bound
 
-IntArray = NDArray[np.int64]
-
-#: Historical drawdowns of the S&P 500 by name: (first close, last close), inclusive.
+#: Historical S&P 500 drawdowns by name: (first close, last close), both included.
 SHOCK_WINDOWS: dict[str, tuple[str, str]] = {
     "gfc_2008": ("2008-09-01", "2009-03-09"),
     "covid_2020": ("2020-02-19", "2020-03-23"),
 }
-#: Declines of the day (fractions) that trip circuit-breaker levels 1, 2 and 3 (as in the US).
+#: Declines of the day (fractions) that trip circuit-breaker levels 1, 2 and 3 (US rules).
 BREAKER_LEVELS = (0.07, 0.13, 0.20)
-#: Lowest gross price return a shocked bar may have (prices stay positive).
-_FLOOR = -0.99
-#: Rounding allowance when comparing a book's exposures to a limit.
-_LIMIT_TOL = 1e-9
+_FLOOR = 0.01  # lowest gross return (1 + r) of a shocked bar: prices stay positive
+_LIMIT_TOL = 1e-9  # rounding allowance when comparing exposures to a limit
 
 
 @runtime_checkable
 class Scenario(Protocol):
-    """A stress scenario: ``name`` labels its row, ``apply`` is its one method."""
+    """A stress scenario: ``name`` labels its row in reports, ``apply`` is its one method."""
 
     @property
     def name(self) -> str:
@@ -67,23 +59,29 @@ class Scenario(Protocol):
 
 # -- index shocks -------------------------------------------------------------------------
 def index_returns(window: str, benchmark: str = "sp500") -> pd.Series:
-    """Return the benchmark's daily returns over a named window of :data:`SHOCK_WINDOWS`.
+    """Return the benchmark's daily returns over the named window of :data:`SHOCK_WINDOWS`.
 
-    The window's returns run from its first close to its last (``closes - 1`` returns), so
-    they compound to the index's move over the window (about -47 % for ``gfc_2008`` and
-    -34 % for ``covid_2020``).
+    They run from the window's first close to its last (``closes - 1`` returns), so they
+    compound to the index's move over the window (-47.0 % for ``gfc_2008``, -33.9 % for
+    ``covid_2020``).
     """
     if window not in SHOCK_WINDOWS:
         raise ConfigError(f"unknown shock window {window!r}; known: {sorted(SHOCK_WINDOWS)}")
-    from mi_kernel.data import load_benchmark  # the data layer is read only when shocking
+    from mi_kernel.data import load_benchmark  # read only when a shock is applied
 
     lo, hi = (pd.Timestamp(d, tz="UTC") for d in SHOCK_WINDOWS[window])
-    level = load_benchmark(benchmark)
-    return level.loc[lo:hi].pct_change().iloc[1:].rename(f"{benchmark}_{window}")
+    return load_benchmark(benchmark).loc[lo:hi].pct_change().iloc[1:].rename(window)
+
+
+def _mean(a: Array, axis: int) -> Array:
+    """Mean over ``axis`` ignoring NaN; NaN where there is no value (no warning)."""
+    n = np.isfinite(a).sum(axis=axis)
+    total = np.where(np.isfinite(a), a, 0.0).sum(axis=axis)
+    return np.where(n > 0, total / np.maximum(n, 1), np.nan)
 
 
 def _valid_returns(market: Market) -> Array:
-    """Total returns (T, N), NaN where the bar or the previous close is missing."""
+    """Total returns (T, N); NaN where the bar or every earlier close is missing."""
     prev = pd.DataFrame(market.close).ffill().shift(1).to_numpy()
     ok = np.isfinite(market.close) & np.isfinite(prev)
     return np.where(ok, market.total_return(), np.nan)
@@ -108,12 +106,12 @@ def estimate_betas(
     lookback : int, default 252
         Bars of history.
     reference : {"market", "benchmark"}, default "market"
-        Regress on the equal-weighted return of the market's symbols, or on the benchmark's
+        Regress on the equal-weighted return of the member symbols, or on the benchmark's
         daily returns on the same dates (for markets that overlap its history).
     benchmark : str, default "sp500"
-        Benchmark of :func:`mi_kernel.data.load_benchmark` when ``reference="benchmark"``.
+        Benchmark of :func:`mi_kernel.data.load_benchmark` for ``reference="benchmark"``.
     min_obs : int, default 20
-        Fewer joint observations than this give beta 1.0 (the market's own beta).
+        Symbols with fewer joint observations get beta 1.0 (the market's own).
 
     Returns
     -------
@@ -123,38 +121,33 @@ def estimate_betas(
     lo = max(0, end - lookback)
     r = _valid_returns(market)[lo:end]
     if reference == "market":
-        with np.errstate(invalid="ignore"):
-            ref = np.nanmean(np.where(market.members[lo:end], r, np.nan), axis=1)
+        ref = _mean(np.where(market.members[lo:end], r, np.nan), axis=1)
     else:
         from mi_kernel.data import load_benchmark
 
         level = load_benchmark(benchmark)
-        level.index = level.index.normalize()
-        ref = level.pct_change().reindex(market.ts[lo:end].normalize()).to_numpy(dtype="float64")
+        days = pd.DatetimeIndex(level.index).normalize()
+        ref_s = level.set_axis(days).pct_change()
+        ref = np.asarray(ref_s.reindex(market.ts[lo:end].normalize()), dtype="float64")
     both = np.isfinite(r) & np.isfinite(ref)[:, None]
     n = both.sum(axis=0)
-    x = np.where(both, ref[:, None], 0.0)
-    y = np.where(both, r, 0.0)
+    x, y = np.where(both, ref[:, None], np.nan), np.where(both, r, np.nan)
+    x, y = x - _mean(x, axis=0), y - _mean(y, axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mx, my = x.sum(axis=0) / n, y.sum(axis=0) / n
-        cov = (np.where(both, (x - mx) * (y - my), 0.0)).sum(axis=0)
-        var = (np.where(both, (x - mx) ** 2, 0.0)).sum(axis=0)
-        beta = cov / var
-    return np.where((n >= min_obs) & (var > 0) & np.isfinite(beta), beta, 1.0)
+        beta = np.nansum(x * y, axis=0) / np.nansum(x * x, axis=0)
+    return np.where((n >= min_obs) & np.isfinite(beta), beta, 1.0)
 
 
-def shock_closes(market: Market, start: int, shock: Array, betas: Array) -> Array:
-    """Return the price multiplier (T, N) that adds ``betas * shock`` to the bars' returns.
+def shock_multiplier(market: Market, start: int, shock: Array, betas: Array) -> Array:
+    """Return the price multiplier (T, N) that adds ``betas * shock[k]`` to bar ``start + k``.
 
-    Bar ``start + k`` gets ``betas * shock[k]`` added to its split-adjusted price return
-    (a symbol without that bar gets it on its next bar, compounded). Prices after the
-    shock keep their multiplier, so later returns are unchanged. Gross returns are floored
-    at -99 % so that prices stay positive.
+    The shock is added to each symbol's split-adjusted price return (a symbol without the
+    bar gets it, compounded, on its next bar); gross returns are floored at 1 %. Bars after
+    the shock keep the last multiplier, so their returns are the base market's.
     """
     n_t, n_a = market.shape
     mult = np.ones((n_t, n_a))
-    prev = pd.DataFrame(market.close).ffill().to_numpy()
-    prev_close = prev[start - 1].copy()
+    prev = pd.DataFrame(market.close).ffill().to_numpy()[start - 1].copy()
     m, acc = np.ones(n_a), np.ones(n_a)
     for k, s in enumerate(shock):
         t = start + k
@@ -162,12 +155,11 @@ def shock_closes(market: Market, start: int, shock: Array, betas: Array) -> Arra
         close = market.close[t]
         has = np.isfinite(close)
         with np.errstate(invalid="ignore", divide="ignore"):
-            gross = close * market.split[t] / prev_close
+            gross = close * market.split[t] / prev
         ok = has & np.isfinite(gross) & (gross > 0)
-        shocked = np.maximum(gross + betas * (acc - 1.0), 1.0 + _FLOOR)
+        shocked = np.maximum(gross + betas * (acc - 1.0), _FLOOR)
         m = np.where(ok, m * shocked / np.where(ok, gross, 1.0), m)
-        acc = np.where(has, 1.0, acc)
-        prev_close = np.where(has, close, prev_close)
+        acc, prev = np.where(has, 1.0, acc), np.where(has, close, prev)
         mult[t] = m
     mult[start + len(shock) :] = m
     return mult
@@ -177,30 +169,16 @@ def shock_closes(market: Market, start: int, shock: Array, betas: Array) -> Arra
 class IndexShock:
     """Replay the S&P 500's daily returns over a historical window onto the market.
 
-    Over ``L`` bars starting at ``start`` (default: the last ``L`` bars), each symbol's
-    price return on bar ``start + k`` gets ``beta_i * R_k`` added, ``R_k`` the index's
-    ``k``-th return in the window (:func:`index_returns`) and ``beta_i`` estimated from
-    bars before ``start`` only (:func:`estimate_betas`), unless ``beta`` fixes it. Open,
-    high, low and close of every bar from ``start`` on are multiplied by the same factor
-    (shocked close / raw close), so bars stay consistent and returns after the window are
-    the base market's. Volume in the window is multiplied by ``volume_factor``; ADV and
-    volatility are recomputed from ``start`` on (trailing, ``liquidity_window`` bars).
-    Corporate actions are untouched: dividends stay the same cash amounts per share.
-
-    Attributes
-    ----------
-    window : str
-        Key of :data:`SHOCK_WINDOWS` ("gfc_2008" or "covid_2020").
-    start : str or None
-        First shocked bar (the first bar at or after this date); None = the last bars.
-    beta : float or None
-        One beta for every symbol; None estimates them.
-    reference, lookback, benchmark
-        Beta estimation (see :func:`estimate_betas`).
-    volume_factor : float
-        Volume multiplier on shocked bars (crisis volumes ran about twice normal).
-    liquidity_window : int
-        Bars of history for the recomputed ADV and volatility.
+    Over the ``L`` bars from ``start`` (default: the last ``L`` bars), each symbol's price
+    return on bar ``start + k`` gets ``beta_i * R_k`` added: ``R_k`` is the index's ``k``-th
+    return in the window (:func:`index_returns`), ``beta_i`` is estimated from bars before
+    ``start`` only (:func:`estimate_betas`) unless ``beta`` fixes it. Open, high, low and
+    close of every bar from ``start`` on are multiplied by one factor (shocked / raw
+    close), so bars stay consistent and returns after the window are the base market's.
+    Volume on shocked bars is multiplied by ``volume_factor`` (crisis volumes ran about
+    twice normal); ADV and volatility are recomputed from ``start`` on (trailing
+    ``liquidity_window`` bars). Corporate actions are untouched: dividends stay the same
+    cash per share. The market gains a warning naming the replay.
     """
 
     window: str = "gfc_2008"
@@ -217,39 +195,31 @@ class IndexShock:
         """The window's name."""
         return self.window
 
-    def first_bar(self, market: Market, length: int) -> int:
-        """Return the index of the first shocked bar for a shock of ``length`` bars."""
-        n_t = market.shape[0]
-        first = (
-            n_t - length
-            if self.start is None
-            else int(market.ts.searchsorted(utc_bound(self.start, "start"), side="left"))
-        )
-        if first < 1 or first + length > n_t:
-            raise ConfigError(
-                f"{self.window} needs {length} bars from start={self.start or 'auto'} and one "
-                f"bar before them; the market has {n_t} bars ({market.ts[0]:%Y-%m-%d} .. "
-                f"{market.ts[-1]:%Y-%m-%d}); move start or use a longer market"
-            )
-        return first
-
     def apply(self, market: Market) -> Market:
         """Return the market with the window's index returns added from the first bar on."""
         if self.volume_factor <= 0:
             raise ConfigError(f"volume_factor must be positive, got {self.volume_factor}")
         shock = index_returns(self.window, self.benchmark)
-        s, n = self.first_bar(market, len(shock)), len(shock)
-        if self.beta is None:
-            betas = estimate_betas(market, s, self.lookback, self.reference, self.benchmark)
-        else:
-            betas = np.full(market.shape[1], float(self.beta))
-        mult = shock_closes(market, s, shock.to_numpy(dtype="float64"), betas)
+        n_t, n = market.shape[0], len(shock)
+        bound = utc_bound(self.start, "start")
+        s = n_t - n if bound is None else int(market.ts.searchsorted(bound))
+        if s < 1 or s + n > n_t:
+            raise ConfigError(
+                f"{self.window} needs {n} bars from start={self.start} and one before them; "
+                f"the market has {n_t} ({market.ts[0]:%Y-%m-%d} .. {market.ts[-1]:%Y-%m-%d})"
+            )
+        betas = (
+            estimate_betas(market, s, self.lookback, self.reference, self.benchmark)
+            if self.beta is None
+            else np.full(market.shape[1], float(self.beta))
+        )
+        mult = shock_multiplier(market, s, shock.to_numpy(dtype="float64"), betas)
         volume = market.volume.copy()
         volume[s : s + n] *= self.volume_factor
         note = (
             f"SCENARIO {self.window}: S&P 500 returns {shock.index[0]:%Y-%m-%d} .. "
             f"{shock.index[-1]:%Y-%m-%d} replayed onto bars {market.ts[s]:%Y-%m-%d} .. "
-            f"{market.ts[s + n - 1]:%Y-%m-%d}; prices from then on are not history"
+            f"{market.ts[s + n - 1]:%Y-%m-%d}; prices from there on are not history"
         )
         shocked = market.replace(
             **{p: getattr(market, p) * mult for p in ("open", "high", "low", "close")},
@@ -262,14 +232,12 @@ class IndexShock:
 
 
 # -- trading interruptions ----------------------------------------------------------------
-def _window(market: Market, start: str | None, end: str | None, what: str) -> BoolArray:
-    """Bars with ``start <= ts <= end`` (inclusive; None = open-ended); refuse an empty one."""
+def _rows(market: Market, start: str | None, end: str | None, what: str) -> BoolArray:
+    """Bars with ``start <= ts <= end`` (None = open-ended); an empty window is refused."""
     lo, hi = utc_bound(start, "start"), utc_bound(end, "end")
     rows = np.ones(market.shape[0], dtype=bool)
-    if lo is not None:
-        rows &= market.ts >= lo
-    if hi is not None:
-        rows &= market.ts <= hi
+    rows &= (market.ts >= lo) if lo is not None else True
+    rows &= (market.ts <= hi) if hi is not None else True
     if not rows.any():
         raise ConfigError(
             f"{what} window {start} .. {end} holds no bar of the market "
@@ -280,85 +248,68 @@ def _window(market: Market, start: str | None, end: str | None, what: str) -> Bo
 
 @dataclass(frozen=True)
 class Halt:
-    """Halt trading in ``symbols`` from ``start`` to ``end`` (inclusive): no fills there."""
+    """Halt ``symbols`` from ``start`` to ``end`` (dates, both included): no fills there."""
 
     symbols: tuple[str, ...]
     start: str | None
     end: str | None
-
-    @property
-    def name(self) -> str:
-        """ "halt"."""
-        return "halt"
+    name: ClassVar[str] = "halt"
 
     def apply(self, market: Market) -> Market:
         """Return the market with the symbols not tradable on the window's bars."""
         unknown = sorted(set(self.symbols) - set(market.symbols))
         if unknown or not self.symbols:
             raise DataError(f"halt names symbols without bars: {unknown or 'none given'}")
-        cols = [market.symbols.index(s) for s in self.symbols]
-        tradable = market.tradable.copy()
-        rows = np.flatnonzero(_window(market, self.start, self.end, "halt"))
-        tradable[np.ix_(rows, cols)] = False
-        return market.replace(tradable=tradable)
+        cols = np.isin(market.symbols, self.symbols)
+        rows = _rows(market, self.start, self.end, "halt")
+        return market.replace(tradable=market.tradable & ~(rows[:, None] & cols[None, :]))
 
 
 @dataclass(frozen=True)
 class VenueOutage:
-    """The venue is down from ``start`` to ``end`` (inclusive): nothing fills there."""
+    """The venue is down from ``start`` to ``end`` (dates, both included): nothing fills."""
 
     start: str | None
     end: str | None
-
-    @property
-    def name(self) -> str:
-        """ "venue_outage"."""
-        return "venue_outage"
+    name: ClassVar[str] = "venue_outage"
 
     def apply(self, market: Market) -> Market:
         """Return the market with no symbol tradable on the window's bars."""
-        tradable = market.tradable.copy()
-        tradable[_window(market, self.start, self.end, "venue outage")] = False
-        return market.replace(tradable=tradable)
+        rows = _rows(market, self.start, self.end, "venue outage")
+        return market.replace(tradable=market.tradable & ~rows[:, None])
 
 
-def breaker_levels(market: Market, levels: Sequence[float] = BREAKER_LEVELS) -> IntArray:
-    """Return the circuit-breaker level (0 = none) reached by the day so far at each bar.
+def breaker_levels(market: Market, levels: Sequence[float] = BREAKER_LEVELS) -> NDArray[np.intp]:
+    """Return the circuit-breaker level (0 = none) the day's decline has reached at each bar.
 
     The market's bar return is the equal-weighted total return of the members with a bar
-    and a previous close; the day's decline at a bar compounds the bar returns of its
-    calendar day (UTC) so far, the first measured from the previous day's last close. On
-    daily bars it is simply the bar's equal-weighted return. A level is reached when the
-    decline is at least its threshold (``-8 %`` reaches level 1, ``-6 %`` does not).
+    and a previous close; the day's decline compounds the bar returns of its calendar day
+    (UTC) so far, the first bar's measured from the previous day's last close (on daily
+    bars: the bar's own return). A level is reached when the decline is at least its
+    threshold: -8 % reaches level 1, -6 % does not.
     """
     r = np.where(market.members, _valid_returns(market), np.nan)
-    with np.errstate(invalid="ignore"):
-        bar = np.nan_to_num(np.nanmean(r, axis=1), nan=0.0)
-    day = market.ts.normalize()
-    so_far = pd.Series(1.0 + bar).groupby(np.asarray(day)).cumprod().to_numpy() - 1.0
-    thresholds = np.asarray(sorted(levels), dtype="float64")
-    return (so_far[:, None] <= -thresholds[None, :]).sum(axis=1)
+    bar = pd.Series(np.nan_to_num(_mean(r, axis=1), nan=0.0) + 1.0)
+    so_far = bar.groupby(np.asarray(market.ts.normalize())).cumprod().to_numpy() - 1.0
+    thresholds = np.sort(np.asarray(levels, dtype="float64"))
+    return (so_far[:, None] <= -thresholds[None, :] + 1e-12).sum(axis=1)
 
 
 @dataclass(frozen=True)
 class CircuitBreaker:
     """Market-wide trading halts on large declines of the day (US-style levels).
 
-    Rule (per bar ``t``, the day's decline from :func:`breaker_levels`): when the decline
-    first reaches level 1 (-7 %) or level 2 (-13 %) in a day, bar ``t`` has no fills (the
-    halt covers the rest of the bar); when it reaches level 3 (-20 %), bar ``t``, every
-    later bar of the day and the first bar after the day have no fills. On daily bars:
-    a bar whose equal-weighted return is -7 % or worse has no fills, and -20 % or worse
-    also stops the next bar. The decline is measured at the bar's close, so the rule
-    assumes the threshold was crossed during the bar and cancels the whole bar's fills.
+    Rule, with the day's decline of :func:`breaker_levels`: on the bar where the decline
+    first reaches level 1 (-7 %) or level 2 (-13 %) in a day, nothing fills (the halt
+    covers the rest of that bar); on the bar where it reaches level 3 (-20 %), that bar,
+    the later bars of the day and the first bar after the day have no fills. On daily bars:
+    a bar whose equal-weighted return is -7 % or worse has no fills, and at -20 % or worse
+    the next bar has none either. The decline is measured at the close, so the rule assumes
+    the threshold was crossed during the bar and cancels all of that bar's fills.
     """
 
     levels: tuple[float, float, float] = BREAKER_LEVELS
-
-    @property
-    def name(self) -> str:
-        """ "circuit_breaker"."""
-        return "circuit_breaker"
+    name: ClassVar[str] = "circuit_breaker"
 
     def apply(self, market: Market) -> Market:
         """Return the market with the halted bars not tradable for any symbol."""
@@ -366,27 +317,25 @@ class CircuitBreaker:
             raise ConfigError(f"levels must rise within (0, 1), got {self.levels}")
         level = breaker_levels(market, self.levels)
         day = np.asarray(market.ts.normalize())
-        prev_level = np.concatenate([[0], level[:-1]])
-        new_day = np.concatenate([[True], day[1:] != day[:-1]])
-        prev_level[new_day] = 0
-        halted = level > prev_level  # the bar where the day first reaches a level
-        for t in np.flatnonzero((level >= 3) & (prev_level < 3)):
-            rest = np.flatnonzero(day > day[t])
-            halted[t : rest[0] + 1 if rest.size else len(day)] = True
-        tradable = market.tradable & ~halted[:, None]
-        return market.replace(tradable=tradable)
+        before = np.concatenate([[0], level[:-1]])
+        before[np.concatenate([[True], day[1:] != day[:-1]])] = 0  # each day starts at 0
+        halted = level > before
+        for t in np.flatnonzero((level >= 3) & (before < 3)):
+            later = np.flatnonzero(day > day[t])
+            halted[t : later[0] + 1 if later.size else len(day)] = True
+        return market.replace(tradable=market.tradable & ~halted[:, None])
 
 
 @dataclass(frozen=True)
 class Chain:
-    """Apply several scenarios in order (e.g. a shock, then circuit breakers)."""
+    """Apply scenarios in order (e.g. a shock, then circuit breakers), labelled ``label``."""
 
     steps: tuple[Scenario, ...]
-    label: str | None = field(default=None)
+    label: str = ""
 
     @property
     def name(self) -> str:
-        """``label`` or the steps' names joined by "+"."""
+        """``label``, or the steps' names joined by "+"."""
         return self.label or "+".join(s.name for s in self.steps)
 
     def apply(self, market: Market) -> Market:
@@ -396,7 +345,7 @@ class Chain:
         return market
 
 
-def _breakers_after(window: str, **params: Any) -> Scenario:
+def _with_breakers(window: str, **params: Any) -> Chain:
     return Chain((IndexShock(window, **params), CircuitBreaker()), label=f"{window}_breakers")
 
 
@@ -404,7 +353,7 @@ def _breakers_after(window: str, **params: Any) -> Scenario:
 SCENARIOS: dict[str, Callable[..., Scenario]] = {
     "gfc_2008": partial(IndexShock, "gfc_2008"),
     "covid_2020": partial(IndexShock, "covid_2020"),
-    "covid_2020_breakers": partial(_breakers_after, "covid_2020"),
+    "covid_2020_breakers": partial(_with_breakers, "covid_2020"),
     "circuit_breaker": CircuitBreaker,
     "halt": Halt,
     "venue_outage": VenueOutage,
@@ -426,19 +375,19 @@ def get_scenario(name: str, **params: Any) -> Scenario:
 
 # -- the runner ---------------------------------------------------------------------------
 class Limits(BaseModel):
-    """Risk limits a scenario run is checked against (None = not checked).
+    """Risk limits a run is checked against (None = not checked); fractions, not percent.
 
     Attributes
     ----------
     max_drawdown : float or None
-        Largest allowed fall of equity from its running peak (0.2 = 20 %).
+        Largest allowed fall of equity below its running peak (0.2 = 20 %).
     max_gross_exposure : float or None
         Largest allowed sum of absolute position values / equity (1.0 = fully invested).
     max_position_weight : float or None
         Largest allowed absolute position value / equity of one symbol.
     max_daily_loss : float or None
-        Largest allowed loss of one calendar day (UTC), as a fraction of the previous day's
-        closing equity (on daily bars: one bar).
+        Largest allowed loss of one calendar day (UTC) as a fraction of the previous day's
+        last equity (on daily bars: of one bar).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -449,35 +398,24 @@ class Limits(BaseModel):
     max_daily_loss: float | None = Field(default=None, gt=0.0, le=1.0)
 
 
-LIMIT_NAMES = tuple(Limits.model_fields)
-
-
 def market_bars(market: Market) -> pd.DataFrame:
     """Return the market's raw bars as a canonical bars table (what strategies read)."""
-    has = np.isfinite(market.close)
-    t, j = np.nonzero(has)
-    frame = pd.DataFrame(
-        {
-            "ts": market.ts[t],
-            "symbol": np.asarray(market.symbols, dtype=object)[j],
-            **{c: getattr(market, c)[t, j] for c in ("open", "high", "low", "close", "volume")},
-        }
-    )
+    t, j = np.nonzero(np.isfinite(market.close))
+    cols = {c: getattr(market, c)[t, j] for c in ("open", "high", "low", "close", "volume")}
+    frame = pd.DataFrame({"ts": market.ts[t], "symbol": np.asarray(market.symbols)[j], **cols})
     return conform(frame.sort_values(["symbol", "ts"], kind="stable"), "bars")
 
 
 def _named(scenarios: Sequence[Scenario | str] | Mapping[str, Scenario]) -> dict[str, Scenario]:
-    items = (
+    pairs = (
         list(scenarios.items())
         if isinstance(scenarios, Mapping)
         else [(s if isinstance(s, str) else s.name, s) for s in scenarios]
     )
     out: dict[str, Scenario] = {}
-    for label, s in items:
+    for label, s in pairs:
         if label == "base" or label in out:
-            raise ConfigError(
-                f"scenario label {label!r} is taken; pass a dict label -> scenario instead"
-            )
+            raise ConfigError(f"scenario label {label!r} is taken; pass a dict label -> scenario")
         out[label] = get_scenario(s) if isinstance(s, str) else s
     return out
 
@@ -493,67 +431,68 @@ def simulate_scenarios(
     execution: Execution | dict[str, Any] | None = None,
     strategy_params: Mapping[str, Any] | None = None,
 ) -> dict[str, BacktestResult]:
-    """Backtest the book on the base market and every scenario; see :func:`run_scenarios`."""
+    """Return the backtest of the base market ("base") and of every scenario, by label.
+
+    Parameters are those of :func:`run_scenarios` (without ``limits``).
+    """
     runs = {"base": market} | {k: s.apply(market) for k, s in _named(scenarios).items()}
     out = {}
     for label, m in runs.items():
-        if isinstance(weights_or_strategy, str):  # decided on the scenario's own prices
-            strategy = get_strategy(weights_or_strategy)
-            weights = strategy(market_bars(m), **dict(strategy_params or {}))
-        else:
-            weights = weights_or_strategy
+        weights = weights_or_strategy
+        if isinstance(weights, str):  # decided on the scenario's own (shocked) prices
+            weights = get_strategy(weights)(market_bars(m), **dict(strategy_params or {}))
         out[label] = simulate(weights, m, costs, initial_capital, lag, execution=execution)
     return out
 
 
-def _breach_bars(result: BacktestResult, limits: Limits) -> dict[str, Any]:
-    """Bars (days for max_daily_loss) on which each limit is exceeded; NA if not set."""
+def _breaches(result: BacktestResult, limits: Limits) -> dict[str, Any]:
+    """Bars (days for max_daily_loss) on which each limit is exceeded; NA where not set."""
     eq = result.equity.to_numpy()
     peak = np.maximum.accumulate(np.maximum(eq, result.initial_capital))
-    absw = result.weights.abs().to_numpy()
-    day_end = result.equity.groupby(np.asarray(result.equity.index.normalize())).last()
-    day_ret = day_end.to_numpy() / np.concatenate([[result.initial_capital], day_end[:-1]]) - 1
+    held = result.weights.abs().to_numpy()
+    days = np.asarray(pd.DatetimeIndex(result.equity.index).normalize())
+    day_end = result.equity.groupby(days).last()
+    day_ret = day_end / day_end.shift(1, fill_value=result.initial_capital) - 1.0
     value = {
         "max_drawdown": 1.0 - eq / peak,
-        "max_gross_exposure": absw.sum(axis=1),
-        "max_position_weight": absw.max(axis=1, initial=0.0),
-        "max_daily_loss": -day_ret,
+        "max_gross_exposure": held.sum(axis=1),
+        "max_position_weight": held.max(axis=1, initial=0.0),
+        "max_daily_loss": -day_ret.to_numpy(),
     }
-    out: dict[str, Any] = {}
-    for name in LIMIT_NAMES:
-        limit = getattr(limits, name)
-        out[name] = pd.NA if limit is None else int((value[name] > limit + _LIMIT_TOL).sum())
-    return out
+    limit = limits.model_dump()
+    return {
+        k: pd.NA if limit[k] is None else int((value[k] > limit[k] + _LIMIT_TOL).sum())
+        for k in Limits.model_fields
+    }
 
 
 def scenario_table(results: Mapping[str, BacktestResult], limits: Limits | None) -> pd.DataFrame:
-    """Summarise scenario runs: one row per run (see :func:`run_scenarios` for columns)."""
-    lim = limits or Limits()
+    """Summarise runs by label, one row each (columns: see :func:`run_scenarios`)."""
     rows = []
     for label, res in results.items():
-        eq = res.equity
-        peak = np.maximum.accumulate(np.maximum(eq.to_numpy(), res.initial_capital))
-        tradable = res.market.tradable if res.market is not None else np.ones((len(eq), 1))
-        has_bar = res.market.close if res.market is not None else np.ones((len(eq), 1))
-        breaches = _breach_bars(res, lim)
+        eq = res.equity.to_numpy()
+        if res.market is None:
+            raise ConfigError(f"result {label!r} carries no market; run it with simulate()")
+        tradable, has_bar = res.market.tradable, np.isfinite(res.market.close)
+        breaches = _breaches(res, limits or Limits())
         rows.append(
             {
                 "scenario": label,
-                "pnl": float(eq.iloc[-1] - res.initial_capital),
-                "pnl_pct": float(eq.iloc[-1] / res.initial_capital - 1.0),
-                "max_drawdown": float((eq.to_numpy() / peak - 1.0).min()),
+                "pnl": float(eq[-1] - res.initial_capital),
+                "pnl_pct": float(eq[-1] / res.initial_capital - 1.0),
+                "max_drawdown": float(
+                    (eq / np.maximum.accumulate(np.maximum(eq, res.initial_capital))).min() - 1
+                ),
                 "worst_bar_return": float(res.returns.min()),
                 "worst_bar": res.returns.idxmin(),
-                "no_fill_bars": int((~np.asarray(tradable)).all(axis=1).sum()),
-                "halted_symbol_bars": int((np.isfinite(has_bar) & ~tradable).sum()),
+                "no_fill_bars": int((~tradable).all(axis=1).sum()),
+                "halted_symbol_bars": int((has_bar & ~tradable).sum()),
                 **{f"{k}_breaches": v for k, v in breaches.items()},
-                "breaches": ", ".join(k for k, v in breaches.items() if v is not pd.NA and v > 0),
+                "breaches": ", ".join(k for k, v in breaches.items() if v is not pd.NA and v),
             }
         )
     table = pd.DataFrame(rows).set_index("scenario")
-    for name in LIMIT_NAMES:
-        table[f"{name}_breaches"] = table[f"{name}_breaches"].astype("Int64")
-    return table
+    return table.astype({f"{k}_breaches": "Int64" for k in Limits.model_fields})
 
 
 def run_scenarios(
@@ -575,15 +514,15 @@ def run_scenarios(
     weights_or_strategy : DataFrame or str
         A weights table traded unchanged in every run, or a key of
         :data:`mi_kernel.backtest.STRATEGIES`: then each run's weights are computed from
-        that run's (shocked) bars, the strategy using only data known at each ``ts``.
+        that run's (shocked) raw bars, the strategy using only data known at each ``ts``.
     market : Market
         The base market.
     scenarios : sequence of Scenario or str, or mapping label -> Scenario
-        Scenarios (registry keys build with default parameters); labelled by ``name``.
+        Scenarios, labelled by their ``name`` (registry keys build with default parameters).
     costs : Costs or dict, optional
         Cost configuration of every run (default ``Costs()``).
     limits : Limits or dict, optional
-        Risk limits to check; none by default.
+        Risk limits to check (none by default).
     initial_capital, lag, execution
         Passed to :func:`mi_kernel.backtest.simulate`.
     strategy_params : mapping, optional
@@ -592,16 +531,19 @@ def run_scenarios(
     Returns
     -------
     DataFrame
-        Index ``scenario`` ("base" first, then the scenarios in order). Columns: ``pnl``
-        (currency) and ``pnl_pct`` (fraction of the initial capital) at the last bar;
-        ``max_drawdown`` (<= 0, from the running peak incl. the initial capital);
-        ``worst_bar_return`` and its ``worst_bar``; ``no_fill_bars`` (bars on which no
-        symbol can fill); ``halted_symbol_bars`` (symbol-bars with a bar but no fills);
-        ``<limit>_breaches`` per :class:`Limits` field (Int64: bars on which it is
-        exceeded, days for ``max_daily_loss``; NA when the limit is not set) and
-        ``breaches`` (the limits exceeded at least once, comma-separated).
+        Index ``scenario``: "base", then the scenarios in order. Columns: ``pnl`` (currency)
+        and ``pnl_pct`` (fraction of the initial capital) at the last bar; ``max_drawdown``
+        (<= 0, from the running peak incl. the initial capital); ``worst_bar_return`` and
+        its ``worst_bar``; ``no_fill_bars`` (bars on which no symbol can fill);
+        ``halted_symbol_bars`` (symbol-bars with a bar but no fills); one
+        ``<limit>_breaches`` per :class:`Limits` field (Int64: bars on which the limit is
+        exceeded, days for ``max_daily_loss``; NA when not set) and ``breaches`` (the
+        limits exceeded at least once, comma-separated).
     """
-    lim = limits if isinstance(limits, Limits) or limits is None else Limits(**limits)
+    try:
+        lim = limits if isinstance(limits, Limits | None) else Limits.model_validate(limits)
+    except ValueError as exc:
+        raise ConfigError(f"invalid limits {limits!r}: {exc}") from exc
     results = simulate_scenarios(
         weights_or_strategy,
         market,

@@ -37,14 +37,15 @@ def _prices(rng: np.random.Generator, n_t: int, n_a: int) -> dict[str, np.ndarra
     low = np.minimum(open_, close) * (1 - np.abs(rng.normal(0.0, 0.02, (n_t, n_a))))
     flat = rng.random((n_t, n_a)) < 0.1  # high == low: the whole volume is at one price
     open_, high, low = (np.where(flat, close, a) for a in (open_, high, low))
-    volume = rng.integers(0, 3000, (n_t, n_a)).astype(float)
-    volume[rng.random((n_t, n_a)) < 0.1] = 0.0
+    # from no volume to far more than the orders: caps and queues bind on some bars only
+    volume = rng.choice([0.0, 30.0, 300.0, 3000.0, 30000.0], (n_t, n_a))
+    volume *= rng.uniform(0.5, 1.5, (n_t, n_a))
     return {"open_": open_, "high": high, "low": low, "close": close, "volume": volume}
 
 
 def _orders(rng: np.random.Generator, n_o: int, n_t: int, close: np.ndarray) -> dict:
     n_a = close.shape[1]
-    kind = rng.integers(0, 4, n_o)  # 3: iceberg (a limit order with a display size)
+    kind = rng.choice(4, n_o, p=[0.2, 0.3, 0.2, 0.3])  # 3: iceberg (limit with a display)
     j = rng.integers(0, n_a, n_o)
     with np.errstate(all="ignore"):
         level = np.nan_to_num(np.nanmean(close, axis=0), nan=100.0)[j]
@@ -57,7 +58,7 @@ def _orders(rng: np.random.Generator, n_o: int, n_t: int, close: np.ndarray) -> 
         "o_type": np.where(kind == 3, LIMIT, kind).astype(np.int64),
         "o_limit": np.where((kind == LIMIT) | (kind == 3), near, np.nan),
         "o_stop": np.where(kind == STOP, near, np.nan),
-        "o_display": np.where(kind == 3, rng.integers(5, 120, n_o), 0).astype(float),
+        "o_display": np.where(kind == 3, rng.integers(5, 60, n_o), 0).astype(float),
         "o_until": (arrive + rng.choice([0, 1, 3, NEVER - n_t - 1], n_o)).astype(np.int64),
     }
 
@@ -73,7 +74,7 @@ def engine_inputs(draw: st.DrawFn) -> dict:
     split = np.ones((n_t, n_a))
     div, delist, delist_ret = np.zeros((n_t, n_a)), np.zeros((n_t, n_a), bool), np.zeros((n_t, n_a))
     if on["actions"]:
-        split = np.where(rng.random((n_t, n_a)) < 0.12, rng.choice([0.5, 2.0, 3.0], (n_t, n_a)), 1)
+        split = np.where(rng.random((n_t, n_a)) < 0.2, rng.choice([0.5, 2.0, 3.0], (n_t, n_a)), 1)
         div = np.where(rng.random((n_t, n_a)) < 0.15, rng.uniform(0.1, 3.0, (n_t, n_a)), 0.0)
         for j in range(n_a):  # at most one delisting per asset; no bars after it
             t = int(rng.integers(0, 2 * n_t))
@@ -104,16 +105,16 @@ def engine_inputs(draw: st.DrawFn) -> dict:
         "years": np.r_[0.0, np.full(n_t - 1, 1 / 252)],
         "target": target if draw(st.booleans()) else np.full((n_t, n_a), np.nan),
     }
-    x |= _orders(rng, draw(st.integers(0, 8)), n_t, x["close"])
+    x |= _orders(rng, draw(st.integers(0, 10)), n_t, x["close"])
     x["cp"] = np.array([draw(st.sampled_from(v)) for v in COST_CHOICES.values()])
     x |= {
         "fill_at": draw(st.sampled_from([0, 1])),
         "participation": draw(st.sampled_from([np.inf, 0.05, 0.3, 1.0])),
         "adv_cap": draw(st.sampled_from([np.inf, 0.05, 0.5])),
-        "queue_ahead": draw(st.sampled_from([0.0, 0.05, 1.0])),
+        "queue_ahead": draw(st.sampled_from([0.0, 0.05, 0.3])),
         "cash_limit": draw(st.booleans()),
         "sleeves": draw(st.booleans()),
-        "initial_capital": 1e5,
+        "initial_capital": draw(st.sampled_from([1e5, 1e4])),  # 1e4: orders overdraw cash
     }
     return x
 
