@@ -284,6 +284,8 @@ def run_backtest(
     execution: Mapping[str, Any] | None = None,
     oos_start: str | None = None,
     capacity: bool = True,
+    scenarios: Sequence[str] = (),
+    limits: Mapping[str, Any] | None = None,
 ) -> str:
     """Backtest a strategy on the run's clean bars with the engine; return its report's URI.
 
@@ -293,8 +295,11 @@ def run_backtest(
     universe when the catalog has them (a report without them carries a loud warning).
     Every backtest is a trial in the ledger; the deflated Sharpe ratio counts every variant
     ever tried on the same data. ``oos_start`` splits the report in-sample / out-of-sample.
-    Writes report.json, returns, P&L attribution, fills, the capacity curve and a quantstats
-    tear sheet under ``backtests/<id>/``.
+    ``scenarios`` (keys of ``mi_kernel.backtest.SCENARIOS``) replay stresses on the same book
+    and check it against ``limits`` (default: 20 % drawdown, 5 % daily loss, and the book's
+    gross and position limits with a 10 % / 50 % allowance for drift).
+    Writes report.json, returns, P&L attribution, fills, the capacity curve, the scenario
+    table and a quantstats tear sheet under ``backtests/<id>/``.
     """
     from mi_kernel import backtest, compliance, data, metrics, portfolio, reporting
     from mi_kernel.backtest import trials
@@ -391,6 +396,14 @@ def run_backtest(
     if capacity:
         curve = backtest.capacity_curve(weights, market, cost_cfg, execution=ex)
         report["capacity_uri"] = ctx.write_table(curve, f"{folder}/capacity.parquet")
+    if scenarios:
+        table = backtest.run_scenarios(
+            weights, market, list(scenarios), cost_cfg, _limits(limits, book), execution=ex
+        )
+        report["scenarios"] = table.reset_index().to_dict(orient="records")
+        report["scenarios_uri"] = ctx.write_table(
+            table.reset_index(), f"{folder}/scenarios.parquet"
+        )
     tear = reporting.tearsheet(
         result.returns,
         bench,
@@ -401,6 +414,20 @@ def run_backtest(
     uri = ctx.write_json(reporting.jsonable(report), f"{folder}/report.json")
     ctx.emit("backtest.completed", {"uri": uri, "strategy_id": strategy_id}, parents=parents)
     return uri
+
+
+def _limits(limits: Mapping[str, Any] | None, book: Any) -> Any:
+    from mi_kernel.backtest import Limits
+
+    if limits is not None:
+        return Limits.model_validate(dict(limits))
+    drift = {}
+    if book is not None:
+        drift = {
+            "max_gross_exposure": 1.1 * book.max_gross,
+            "max_position_weight": 1.5 * book.max_position,
+        }
+    return Limits(max_drawdown=0.2, max_daily_loss=0.05, **drift)
 
 
 def _window_start(start: str | None) -> pd.Timestamp | None:

@@ -10,8 +10,9 @@ Each bar ``t`` runs these events in this order:
 1. **Corporate actions** (ex-date ``t``). Dividend ``div[t, j]`` per share: a long receives
    ``shares * div * (1 - dividend_tax)`` (the withheld part is a tax), a short pays
    ``|shares| * div``. Then a split of ``split[t, j]`` new shares per old one multiplies the
-   position, the remaining quantity of its working orders and divides their limit and stop
-   prices (so the order means the same in new shares).
+   position and the remaining quantity and display size of its working orders (target and
+   explicit orders that arrived before ``t``) and divides their limit and stop prices and the
+   last close (so they mean the same in new shares); the queue ahead of an order stays.
 2. **New instructions.** A target weight ``target[t, j]`` (NaN = no new target) replaces the
    asset's working target order by ``w * E / px - shares`` shares, where ``px`` is the
    execution reference price (open if ``fill_at`` = 0, close if 1; the last close if the bar is
@@ -22,8 +23,10 @@ Each bar ``t`` runs these events in this order:
    open). All sells (quantity < 0) of the bar first, then all buys. Per asset the orders fill
    in this order: the target order, then explicit orders by arrival. Each fill is capped by
    what remains of the asset's bar capacity ``min(participation * volume, adv_cap * ADV)``
-   (shared by its orders) and a sell by the borrow still available (a position may go short
-   to ``-borrow[t, j]`` shares at most). Fill prices and quantities per order type:
+   (shared by its orders; ADV is the bar's own volume where it is NaN) and a sell by the
+   borrow still available (a position may go short to ``-borrow[t, j]`` shares at most).
+   Every working order of a tradable bar is looked at, even when no capacity is left: a
+   stop still triggers and a queue still shrinks. Prices and quantities per order type:
 
    - market: ``px`` (open or close by ``fill_at``);
    - stop (buy; sells mirror): triggers when ``high >= stop`` and fills at ``max(open, stop)``
@@ -32,15 +35,20 @@ Each bar ``t`` runs these events in this order:
      otherwise, if ``low <= limit``, it fills at ``limit`` from the bar volume traded at or
      through the limit, ``volume * (limit - low) / (high - low)`` (all the volume if
      ``high == low``), after the volume queued ahead of it is used up. The queue ahead of a
-     newly displayed quantity is ``queue_ahead * ADV``; it shrinks with every bar's volume;
-   - iceberg: a limit order showing ``display`` shares at a time; each new tranche joins the
-     back of the queue (``queue_ahead * ADV`` again).
+     newly displayed quantity is ``queue_ahead * ADV`` (of its arrival bar); it shrinks by
+     that at-or-through volume on every tradable bar where the order is not marketable at
+     the open;
+   - iceberg: a limit order showing ``display`` shares at a time; each new tranche (once the
+     shown one has filled, not merely been capped) joins the back of the queue
+     (``queue_ahead * ADV`` again, the volume left in the bar serving it).
 
-   Target buys then get the cash: when ``cash_limit`` is on and their notional plus costs
-   exceed the cash, every target buy of the bar (of the sleeve, in sleeve mode) is scaled by
-   the same factor and the rest of those targets is dropped (no cash for it). Explicit orders
-   are not cash-limited (a margin account). Each fill pays the cost formulas of
-   :mod:`mi_kernel.backtest.costs` at its price.
+   Target buys then get the cash: a target buy takes its capacity first (as above) but is
+   executed, at ``px``, after every explicit buy of the bar. When ``cash_limit`` is on and
+   their notional plus costs exceed the cash, every target buy of the bar (of the sleeve, in
+   sleeve mode) is scaled by the same factor and the rest of those targets is dropped (no
+   cash for it; also when the factor is 0). Explicit orders are not cash-limited (a margin
+   account). Each fill pays the cost formulas of :mod:`mi_kernel.backtest.costs` at its
+   price. Fills are recorded in that order: sells, explicit buys, target buys, delistings.
 4. **Delistings.** Where ``delist[t, j]``, the position is closed at
    ``close * (1 + delist_ret)`` with no trading cost, and the asset's orders are cancelled.
 5. **Carry and marking.** Shorts pay the borrow fee for ``years[t]`` of calendar time at the
@@ -112,7 +120,11 @@ def _order_fill(
     st_tranche: np.ndarray,
     queue_ahead: float,
 ) -> tuple[float, float]:
-    """Return (quantity >= 0, price) order ``k`` can fill now, before caps; updates its queue."""
+    """Return (quantity in [0, want], price) of order ``k`` now; updates trigger, queue, tranche.
+
+    ``want`` is already capped by the bar capacity and borrow left, so an iceberg's tranche
+    counts only the shares that really fill.
+    """
     kind = o_type[k]
     if kind == STOP and not st_triggered[k]:
         s = o_stop[k]

@@ -67,10 +67,16 @@ def index_returns(window: str, benchmark: str = "sp500") -> pd.Series:
     """
     if window not in SHOCK_WINDOWS:
         raise ConfigError(f"unknown shock window {window!r}; known: {sorted(SHOCK_WINDOWS)}")
-    from mi_kernel.data import load_benchmark  # read only when a shock is applied
-
     lo, hi = (pd.Timestamp(d, tz="UTC") for d in SHOCK_WINDOWS[window])
-    return load_benchmark(benchmark).loc[lo:hi].pct_change().iloc[1:].rename(window)
+    return _benchmark(benchmark).loc[lo:hi].pct_change().iloc[1:].rename(window)
+
+
+def _benchmark(name: str) -> pd.Series:
+    """The benchmark's level on its (daily, midnight UTC) dates, through the catalog."""
+    from mi_kernel.data import load_benchmark  # lazily: only shocks need the data layer
+
+    level = load_benchmark(name)
+    return level.set_axis(pd.DatetimeIndex(level.index).normalize())
 
 
 def _mean(a: Array, axis: int) -> Array:
@@ -123,12 +129,8 @@ def estimate_betas(
     if reference == "market":
         ref = _mean(np.where(market.members[lo:end], r, np.nan), axis=1)
     else:
-        from mi_kernel.data import load_benchmark
-
-        level = load_benchmark(benchmark)
-        days = pd.DatetimeIndex(level.index).normalize()
-        ref_s = level.set_axis(days).pct_change()
-        ref = np.asarray(ref_s.reindex(market.ts[lo:end].normalize()), dtype="float64")
+        ref_s = _benchmark(benchmark).pct_change().reindex(market.ts[lo:end].normalize())
+        ref = np.asarray(ref_s, dtype="float64")
     both = np.isfinite(r) & np.isfinite(ref)[:, None]
     n = both.sum(axis=0)
     x, y = np.where(both, ref[:, None], np.nan), np.where(both, r, np.nan)
@@ -317,7 +319,8 @@ class CircuitBreaker:
             raise ConfigError(f"levels must rise within (0, 1), got {self.levels}")
         level = breaker_levels(market, self.levels)
         day = np.asarray(market.ts.normalize())
-        before = np.concatenate([[0], level[:-1]])
+        reached = pd.Series(level).groupby(day).cummax().to_numpy()  # each level once a day
+        before = np.concatenate([[0], reached[:-1]])
         before[np.concatenate([[True], day[1:] != day[:-1]])] = 0  # each day starts at 0
         halted = level > before
         for t in np.flatnonzero((level >= 3) & (before < 3)):
@@ -399,8 +402,12 @@ class Limits(BaseModel):
 
 
 def market_bars(market: Market) -> pd.DataFrame:
-    """Return the market's raw bars as a canonical bars table (what strategies read)."""
-    t, j = np.nonzero(np.isfinite(market.close))
+    """Return the raw bars of the market's members as a canonical bars table.
+
+    This is what a strategy reads: only symbols in the universe at each bar (like
+    :func:`mi_kernel.backtest.point_in_time`), at the market's (possibly shocked) prices.
+    """
+    t, j = np.nonzero(np.isfinite(market.close) & market.members)
     cols = {c: getattr(market, c)[t, j] for c in ("open", "high", "low", "close", "volume")}
     frame = pd.DataFrame({"ts": market.ts[t], "symbol": np.asarray(market.symbols)[j], **cols})
     return conform(frame.sort_values(["symbol", "ts"], kind="stable"), "bars")
@@ -514,7 +521,8 @@ def run_scenarios(
     weights_or_strategy : DataFrame or str
         A weights table traded unchanged in every run, or a key of
         :data:`mi_kernel.backtest.STRATEGIES`: then each run's weights are computed from
-        that run's (shocked) raw bars, the strategy using only data known at each ``ts``.
+        that run's (shocked) raw bars of universe members (:func:`market_bars`), the
+        strategy using only data known at each ``ts``.
     market : Market
         The base market.
     scenarios : sequence of Scenario or str, or mapping label -> Scenario

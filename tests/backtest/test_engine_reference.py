@@ -47,8 +47,8 @@ def _orders(rng: np.random.Generator, n_o: int, n_t: int, close: np.ndarray) -> 
     n_a = close.shape[1]
     kind = rng.choice(4, n_o, p=[0.2, 0.3, 0.2, 0.3])  # 3: iceberg (limit with a display)
     j = rng.integers(0, n_a, n_o)
-    with np.errstate(all="ignore"):
-        level = np.nan_to_num(np.nanmean(close, axis=0), nan=100.0)[j]
+    seen = np.isfinite(close)
+    level = np.where(seen.any(axis=0), np.nansum(close, 0) / np.maximum(seen.sum(0), 1), 100.0)[j]
     near = level * (1 + rng.normal(0.0, 0.05, n_o))
     arrive = np.sort(rng.integers(0, n_t + 1, n_o))
     return {
@@ -134,6 +134,15 @@ def assert_same(kernel: tuple, reference: tuple) -> None:
 @given(engine_inputs())
 def test_kernel_equals_reference(inputs) -> None:
     assert_same(run_engine(**_copy(inputs)), run_reference(**_copy(inputs)))
+
+
+@settings(max_examples=20, deadline=None)
+@given(engine_inputs())
+def test_kernel_leaves_its_inputs_alone(inputs) -> None:
+    given_ = _copy(inputs)
+    run_engine(**given_)  # splits adjust working orders: on the kernel's own copies
+    for name, value in inputs.items():
+        np.testing.assert_array_equal(given_[name], value, err_msg=name)
 
 
 def test_simulate_passes_market_orders_and_options_to_the_kernel() -> None:

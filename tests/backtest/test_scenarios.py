@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -30,6 +33,19 @@ from mi_kernel.schemas import conform
 from tests.backtest.conftest import make_bars, make_weights, random_bars
 
 FRICTIONLESS = {"costs": NO_COSTS, "execution": {"participation": None}}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _no_network() -> Iterator[None]:
+    """The S&P 500 history comes from an installed package through the catalog, offline."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"network access attempted: {args}")
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(socket.socket, "connect", refuse)
+        mp.setattr(socket, "create_connection", refuse)
+        yield
 
 
 def _returns(close: np.ndarray) -> np.ndarray:
@@ -115,6 +131,28 @@ def test_betas_are_estimated_before_the_window_only() -> None:
     np.testing.assert_array_equal(few, [1.0, 1.0])
 
 
+def test_betas_to_the_benchmark_on_its_own_dates() -> None:
+    from mi_kernel.data import load_benchmark
+
+    level = load_benchmark("sp500").loc["2019-01-01":"2019-12-31"]
+    r = level.pct_change().fillna(0.0).to_numpy()
+    closes = {"SPX": level.to_numpy(), "TWICE": 100 * np.cumprod(1 + 2 * r)}
+    bars = make_bars(closes).assign(ts=lambda b: np.tile(level.index, 2))  # the index's dates
+    market = Market.from_bars(bars)
+    betas = estimate_betas(market, market.shape[0], reference="benchmark")
+    np.testing.assert_allclose(betas, [1.0, 2.0], atol=1e-12)
+
+
+def test_strategies_read_only_universe_members() -> None:
+    bars = make_bars({"A": [10.0] * 6, "B": [20.0] * 6})
+    days = pd.bdate_range("2024-01-01", periods=6, tz="UTC")
+    universe = pd.DataFrame(
+        {"symbol": ["A", "B"], "start": days[0], "end": [pd.NaT, days[2]], "sector": "X"}
+    )
+    seen = market_bars(Market.from_bars(bars, universe=universe))
+    assert list(seen.groupby("symbol").size()) == [6, 2]  # B left the universe on day 3
+
+
 # -- halts, outages, circuit breakers -----------------------------------------------------
 MOVING = make_bars({"A": 100 + np.arange(12.0) * 2, "B": 50 - np.arange(12.0)})
 
@@ -173,22 +211,24 @@ def test_circuit_breaker_trips_at_minus_8_not_minus_6_and_level_3_stops_the_next
 
 
 def test_circuit_breaker_on_hourly_bars_halts_each_level_once_and_level_3_the_rest() -> None:
-    # one bar on 2024-01-01 at 100; then on 2024-01-02 the day's decline is -5 %, -8 %
-    # (level 1), -9 % (still 1: no new halt), -14 % (level 2), -21 % (level 3), -21 %;
-    # 2024-01-03 restarts at 0 (-1 %, -2 %, -3 %) but its first bar is halted by level 3
-    day_moves = [-0.05, -0.08, -0.09, -0.14, -0.21, -0.21, -0.21, -0.21]
-    level = 100 * (1 + np.array(day_moves))
-    closes = np.r_[100.0, level[:6], level[5] * np.array([0.99, 0.98, 0.97])]
-    ts = pd.DatetimeIndex(["2024-01-01 20:00"]).append(
-        pd.date_range("2024-01-02 14:00", periods=6, freq="h")
+    # one bar on 2024-01-01 at 100; on 2024-01-02 the day's decline is -5 %, -8 % (level 1:
+    # halt), -6 % (recovered), -9 % (level 1 again: no second halt the same day), -14 %
+    # (level 2: halt), -21 % (level 3: halt the rest of the day), -21 %; 2024-01-03 starts
+    # again from 0 (-1 %, -2 %, -3 %) but its first bar is halted by the level-3 rule
+    day2 = 100 * (1 + np.array([-0.05, -0.08, -0.06, -0.09, -0.14, -0.21, -0.21]))
+    closes = np.r_[100.0, day2, day2[-1] * np.array([0.99, 0.98, 0.97])]
+    ts = pd.DatetimeIndex(
+        ["2024-01-01 20:00"]
+        + [f"2024-01-02 {h}:00" for h in range(14, 21)]
+        + [f"2024-01-03 {h}:00" for h in range(14, 17)],
+        tz="UTC",
     )
-    ts = ts.append(pd.date_range("2024-01-03 14:00", periods=3, freq="h")).tz_localize("UTC")
     bars = pd.DataFrame({"ts": ts, "symbol": "X", "volume": 1e6})
     bars = bars.assign(open=closes, high=closes, low=closes, close=closes)
     market = Market.from_bars(conform(bars, "bars"))
-    np.testing.assert_array_equal(breaker_levels(market), [0, 0, 1, 1, 2, 3, 3, 0, 0, 0])
+    np.testing.assert_array_equal(breaker_levels(market), [0, 0, 1, 0, 1, 2, 3, 3, 0, 0, 0])
     halted = ~CircuitBreaker().apply(market).tradable[:, 0]
-    np.testing.assert_array_equal(np.flatnonzero(halted), [2, 4, 5, 6, 7])
+    np.testing.assert_array_equal(np.flatnonzero(halted), [2, 5, 6, 7, 8])
 
 
 # -- the runner ---------------------------------------------------------------------------
