@@ -219,13 +219,16 @@ def peer(name: str, task: str, n_symbols: int, n_days: int) -> dict[str, Any]:
 
 
 # -- the benchmark ------------------------------------------------------------------------
-def probes(n_symbols: int, n_days: int) -> dict[str, dict[str, Any]]:
-    """First calls in fresh processes: into an empty numba cache, then with it on disk."""
+def probes(n_symbols: int, n_days: int, cold: bool) -> dict[str, dict[str, Any]]:
+    """First calls in fresh processes: into an empty numba cache (if ``cold``), then with
+    the cache on disk (the cold run's, or the one this benchmark's earlier runs wrote)."""
     out: dict[str, dict[str, Any]] = {}
     for engine in ("ours", "vbt"):
-        env = os.environ | {"NUMBA_CACHE_DIR": tempfile.mkdtemp(prefix="mi-bt-bench-")}
+        env = os.environ.copy()
         args = ["--probe", engine, "--symbols", str(n_symbols), "--days", str(n_days)]
-        out[f"{engine}_cold"] = run_child(args, 900, env)
+        if cold:
+            env["NUMBA_CACHE_DIR"] = tempfile.mkdtemp(prefix="mi-bt-bench-")
+            out[f"{engine}_cold"] = run_child(args, 900, env)
         out[f"{engine}_cached"] = run_child(args, 900, env)
     return out
 
@@ -239,7 +242,11 @@ def slow_peer(
 
 
 def sma_task(
-    size: tuple[int, int], args: argparse.Namespace, vbt: Any, prior: dict[str, Any] | None
+    size: tuple[int, int],
+    args: argparse.Namespace,
+    vbt: Any,
+    prior: dict[str, Any] | None,
+    cold: bool,
 ) -> dict[str, Any]:
     """SMA 20/100 sleeves at one size: timings, peers, agreement."""
     from mi_kernel.backtest import Market
@@ -265,7 +272,7 @@ def sma_task(
         "vbt": float(ref.sum()),
         "full_costs": {k: float(v) for k, v in rfull.total_costs.items()},
     }
-    res["probes"] = probes(*size) if not args.no_probes else {}
+    res["probes"] = probes(*size, cold) if not args.no_probes else {}
     for name, timeout in (("backtrader", args.backtrader_budget), ("bt", args.bt_timeout)):
         before = (prior or {}).get(name)
         if before and before["status"] != "ok":
@@ -594,7 +601,8 @@ def render(out: dict[str, Any]) -> str:
         "",
         f"{out['machine']}; {ver}. Load average (1 min) at the start → end of each task: "
         f"{loads}. The 2 cores are shared with other sessions' work, so absolute times "
-        "move with the load; the ratios, measured in the same minutes, move less.",
+        "move with the load; the ratios, measured in the same minutes, move less. "
+        f"Whole run: {out['wall_seconds'] / 60:.1f} min.",
         "",
         "## Notes",
         "",
@@ -629,7 +637,7 @@ def main() -> int:
         md.write_text(render(json.loads(Path(args.render).read_text())))
         return 0
     if args.quick:
-        sizes, mom_size = [(50, 1000), (100, 1000)], (100, 1000)
+        sizes, mom_size = [(40, 600)], (60, 600)
         args.repeats, args.bt_timeout, args.backtrader_budget = 2, 60.0, 120.0
     else:
         sizes, mom_size = [(100, 5000), (500, 5000)], (500, 5000)
@@ -641,7 +649,8 @@ def main() -> int:
     prior = None
     for size in sizes:
         print(f"SMA sleeves {size[0]}x{size[1]}", flush=True)
-        res = {"size": list(size), **sma_task(size, args, vbt, prior)}
+        cold = size == sizes[-1]  # compiling does not depend on the size: once is enough
+        res = {"size": list(size), **sma_task(size, args, vbt, prior, cold)}
         out["sma"].append(res)
         prior = {"size": list(size), **{k: res[k] for k in ("backtrader", "bt")}}
     print(f"momentum {mom_size[0]}x{mom_size[1]}", flush=True)

@@ -41,6 +41,7 @@ class RunOverview:
     backtests: dict[str, dict[str, Any]] = field(default_factory=dict)
     published: list[dict[str, Any]] = field(default_factory=list)
     research: dict[str, Any] = field(default_factory=dict)
+    sweep: dict[str, Any] = field(default_factory=dict)
 
     @property
     def model_backtest(self) -> dict[str, Any]:
@@ -62,7 +63,10 @@ class RunOverview:
                 "out-of-sample rank IC (mean daily)": f"{metrics.get('ic_mean', nan):.4f}",
                 "signal significant (1-day rank IC, Newey-West 5 %)": self._significance(),
                 "backtest Sharpe (net of costs)": f"{bt.get('sharpe', nan):.2f}",
-                "deflated Sharpe (probability of skill)": f"{bt.get('deflated_sharpe', nan):.2f}",
+                "Sharpe 95 % interval (stationary bootstrap)": self._interval(),
+                "deflated Sharpe (probability of skill)": f"{bt.get('deflated_sharpe', nan):.2f}"
+                f" ({bt.get('n_trials', 1)} variants tried on these bars, from the ledger)",
+                "best strategy of the run better than luck (White / Hansen p)": self._luck(),
                 "max drawdown": f"{bt.get('max_drawdown', nan):.1%}",
                 "portfolio published": f"{last['portfolio_version']} ({len(last['targets'])} "
                 f"positions, approved by {', '.join(last['approvals'])})"
@@ -71,6 +75,26 @@ class RunOverview:
             },
             name="",
         )
+
+    def _interval(self) -> str:
+        ci = self.model_backtest.get("bootstrap", {}).get("sharpe")
+        return f"[{ci['low']:.2f}, {ci['high']:.2f}]" if ci else "not computed"
+
+    def _luck(self) -> str:
+        if not self.sweep:
+            return "not tested in this run"
+        rc, spa = float(self.sweep["rc_pvalue"]), float(self.sweep["spa_pvalue"])
+        verdict = "yes" if max(rc, spa) < 0.05 else "no"
+        return f"{verdict} ({self.sweep['best_strategy']}: p = {rc:.2f} / {spa:.2f})"
+
+    def warnings(self) -> list[str]:
+        """Every caveat the backtests' markets carried (survivorship, missing actions...)."""
+        return sorted({w for r in self.backtests.values() for w in r.get("warnings", [])})
+
+    def scenarios(self) -> pd.DataFrame:
+        """The selected model's stress-scenario table (empty when none was run)."""
+        rows = self.model_backtest.get("scenarios", [])
+        return pd.DataFrame(rows).set_index("scenario") if rows else pd.DataFrame()
 
     def _significance(self) -> str:
         head = self.research.get("headline")
@@ -119,4 +143,5 @@ def run_overview(run_dir: str | Path) -> RunOverview:
         research=_json(d / "research/summary.json")
         if (d / "research/summary.json").exists()
         else {},
+        sweep=_json(d / "backtests/sweep.json") if (d / "backtests/sweep.json").exists() else {},
     )

@@ -29,7 +29,11 @@ def market(
     """
     frame = pd.DataFrame(
         [
-            {"ts": DAYS[t], "symbol": s, **dict(zip(("open", "high", "low", "close", "volume"), b))}
+            {
+                "ts": DAYS[t],
+                "symbol": s,
+                **dict(zip(("open", "high", "low", "close", "volume"), b, strict=True)),
+            }
             for s, bars in rows.items()
             for t, b in enumerate(bars)
             if b is not None
@@ -147,7 +151,9 @@ def test_adv_cap_limits_each_bar_to_a_fraction_of_adv() -> None:
 # -- limit, stop and iceberg orders -------------------------------------------------------
 def test_marketable_limit_buy_fills_at_the_open() -> None:
     m = market({"A": [(10.0, 10.5, 9.5, 10.2, 1000.0)]})
-    o = orders({"t": 0, "symbol": "A", "quantity": 50.0, "order_type": "limit", "limit_price": 10.1})
+    o = orders(
+        {"t": 0, "symbol": "A", "quantity": 50.0, "order_type": "limit", "limit_price": 10.1}
+    )
     res = simulate(None, m, NO_COSTS, 1000.0, lag=0, orders=o, execution=FREE)
     assert_fills(res, [(0, "A", 50.0, 10.0)])  # open 10 <= limit 10.1: all at the open
 
@@ -163,7 +169,9 @@ def test_limit_buy_fills_at_the_limit_after_the_queue() -> None:
         },
         adv=500.0,
     )
-    o = orders({"t": 0, "symbol": "A", "quantity": 350.0, "order_type": "limit", "limit_price": 9.5})
+    o = orders(
+        {"t": 0, "symbol": "A", "quantity": 350.0, "order_type": "limit", "limit_price": 9.5}
+    )
     ex = FREE.model_copy(update={"queue_ahead": 0.1})
     res = simulate(None, m, NO_COSTS, 1e4, lag=0, orders=o, execution=ex)
     # d0: open 10.5 > 9.5 >= low 9: volume at or below 9.5 = 1000 x (9.5 - 9) / (11 - 9) = 250;
@@ -175,7 +183,9 @@ def test_limit_buy_fills_at_the_limit_after_the_queue() -> None:
 
 def test_limit_sell_not_reached_does_not_fill() -> None:
     m = market({"A": [(10.0, 10.4, 9.8, 10.1, 1000.0), flat(10.0)]})
-    o = orders({"t": 0, "symbol": "A", "quantity": -5.0, "order_type": "limit", "limit_price": 10.5})
+    o = orders(
+        {"t": 0, "symbol": "A", "quantity": -5.0, "order_type": "limit", "limit_price": 10.5}
+    )
     res = simulate(None, m, NO_COSTS, 1000.0, lag=0, orders=o, execution=FREE)
     assert res.trades.empty  # high 10.4 < 10.5 on d0, 10 on d1
     np.testing.assert_allclose(res.equity.to_numpy(), [1000.0, 1000.0])
@@ -326,7 +336,9 @@ def test_sleeves_keep_their_own_cash() -> None:
     np.testing.assert_allclose(res.unfilled.to_numpy(), [0.0, 0.0])
     book = simulate(w, m, NO_COSTS, 1000.0, lag=0, execution=FREE)
     # one book of 1000 cannot pay 1000 (A) + 500 (B): both scaled by 1000 / 1500
-    np.testing.assert_allclose(book.positions.iloc[0].to_numpy(), np.array([100.0, 25.0]) * 2.0 / 3.0)
+    np.testing.assert_allclose(
+        book.positions.iloc[0].to_numpy(), np.array([100.0, 25.0]) * 2.0 / 3.0
+    )
 
 
 # -- corporate actions --------------------------------------------------------------------

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mi_kernel.backtest import Costs, Execution, Market, simulate, target_panel
-from mi_kernel.backtest._engine import LIMIT, MARKET, STOP, run_engine
+from mi_kernel.backtest._engine import LIMIT, STOP, run_engine
 from mi_kernel.schemas import conform
 from tests.backtest.conftest import make_bars
 from tests.backtest.reference_engine import run_reference
@@ -202,10 +202,11 @@ def test_simulate_passes_market_orders_and_options_to_the_kernel() -> None:
         "sleeves": True,
         "initial_capital": 1e4,
     }
-    equity, cash, dividends, costs_, positions, traded, fills, unfilled = run_reference(**inputs)
+    equity, cash, dividends, cost, positions, _, fills, unfilled = run_reference(**inputs)
     np.testing.assert_allclose(res.equity.to_numpy(), equity, rtol=1e-12)
     np.testing.assert_allclose(res.cash.to_numpy(), cash, rtol=1e-12)
-    np.testing.assert_allclose(res.costs.to_numpy(), costs_.T, rtol=1e-12)
+    np.testing.assert_allclose(res.dividends.to_numpy(), dividends, rtol=1e-12)
+    np.testing.assert_allclose(res.costs.to_numpy(), cost.T, rtol=1e-12)
     np.testing.assert_allclose(res.positions.to_numpy(), positions, rtol=1e-12)
     np.testing.assert_allclose(res.unfilled.to_numpy(), unfilled, rtol=1e-12)
     assert len(res.trades) == len(fills) > 0
@@ -214,4 +215,3 @@ def test_simulate_passes_market_orders_and_options_to_the_kernel() -> None:
     # order ids are rows of the caller's table: kernel order 0 is row 1, kernel 1 is row 0
     ids = {-1: -1, 0: 1, 1: 0}
     assert res.trades["order_id"].tolist() == [ids[int(k)] for k in fills[:, 2]]
-    del dividends, traded
