@@ -34,17 +34,12 @@ from mi_kernel.backtest.scenarios import (
     CircuitBreaker,
     Halt,
     IndexShock,
-    Limits,
     Scenario,
     VenueOutage,
     breaker_levels,
     estimate_betas,
     get_scenario,
     index_returns,
-    market_bars,
-    run_scenarios,
-    scenario_table,
-    simulate_scenarios,
 )
 from mi_kernel.backtest.strategies import (
     STRATEGIES,
@@ -56,6 +51,13 @@ from mi_kernel.backtest.strategies import (
     rebalance_dates,
     sma_crossover,
     to_weights_table,
+)
+from mi_kernel.backtest.stress import (
+    Limits,
+    market_bars,
+    run_scenarios,
+    scenario_table,
+    simulate_scenarios,
 )
 
 __all__ = [

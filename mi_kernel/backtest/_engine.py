@@ -19,8 +19,9 @@ Each bar ``t`` runs these events in this order:
    missing) and ``E`` is the book's equity at those prices (the sleeve's own equity in sleeve
    mode). Differences below ``1e-9`` of ``E`` in value are not traded. Explicit orders whose
    arrival bar is ``t`` start working.
-3. **Fills**, only where ``tradable[t, j]`` (a bar, not halted, in the universe, the venue
-   open). All sells (quantity < 0) of the bar first, then all buys. Per asset the orders fill
+3. **Fills**, only where ``tradable[t, j]`` (a bar, not halted, the venue open; universe
+   membership limits what a strategy may pick, not trading: a book can always sell a name
+   that left the index). All sells (quantity < 0) of the bar first, then all buys. Per asset the orders fill
    in this order: the target order, then explicit orders by arrival. Each fill is capped by
    what remains of the asset's bar capacity ``min(participation * volume, adv_cap * ADV)``
    (shared by its orders; ADV is the bar's own volume where it is NaN) and a sell by the
