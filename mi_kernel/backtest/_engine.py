@@ -21,13 +21,14 @@ Each bar ``t`` runs these events in this order:
    arrival bar is ``t`` start working.
 3. **Fills**, only where ``tradable[t, j]`` (a bar, not halted, the venue open; universe
    membership limits what a strategy may pick, not trading: a book can always sell a name
-   that left the index). All sells (quantity < 0) of the bar first, then all buys. Per asset the orders fill
-   in this order: the target order, then explicit orders by arrival. Each fill is capped by
-   what remains of the asset's bar capacity ``min(participation * volume, adv_cap * ADV)``
-   (shared by its orders; ADV is the bar's own volume where it is NaN) and a sell by the
-   borrow still available (a position may go short to ``-borrow[t, j]`` shares at most).
-   Every working order of a tradable bar is looked at, even when no capacity is left: a
-   stop still triggers and a queue still shrinks. Prices and quantities per order type:
+   that left the index). All sells (quantity < 0) of the bar first, then all buys. Per asset
+   the orders fill in this order: the target order, then explicit orders by arrival. Each
+   fill is capped by what remains of the asset's bar capacity ``min(participation * volume,
+   adv_cap * ADV)`` (shared by its orders; ADV is the bar's own volume where it is NaN) and a
+   sell by the borrow still available (a position may go short to ``-borrow[t, j]`` shares
+   at most). Every working order of a tradable bar is looked at, even when no capacity is
+   left: a stop still triggers and a queue still shrinks. Prices and quantities per order
+   type:
 
    - market: ``px`` (open or close by ``fill_at``);
    - stop (buy; sells mirror): triggers when ``high >= stop`` and fills at ``max(open, stop)``

@@ -141,6 +141,11 @@ class ReferenceEngine:
         self.arrival = list(x["o_t"])
         self.working: list[Order] = []
         self.out = Outputs()
+        # per bar: costs by slot, traded notional, dividends, reference prices, capacity left
+        self.costs = [0.0] * 5
+        self.traded = self.dividends = 0.0
+        self.px = [math.nan] * self.n_a
+        self.room = [0.0] * self.n_a
 
     # -- helpers ---------------------------------------------------------------------------
     def book_of(self, j: int) -> int:
