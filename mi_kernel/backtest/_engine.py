@@ -48,11 +48,17 @@ Each bar ``t`` runs these events in this order:
    executed, at ``px``, after every explicit buy of the bar. When ``cash_limit`` is on and
    their notional plus costs exceed the cash, every target buy of the bar (of the sleeve, in
    sleeve mode) is scaled by the same factor and the rest of those targets is dropped (no
-   cash for it; also when the factor is 0). Explicit orders are not cash-limited (a margin
-   account). Each fill pays the cost formulas of :mod:`mi_kernel.backtest.costs` at its
-   price. Fills are recorded in that order: sells, explicit buys, target buys, delistings.
+   cash for it; also when the factor is 0). The factor starts at cash / need and is refined
+   as ``factor *= cash / need(factor)`` (at most 20 times: a minimum commission does not
+   shrink with the quantity); if the need still exceeds the cash the factor is 0.
+   Explicit orders are not cash-limited (a margin account). Each fill pays the cost
+   formulas of :mod:`mi_kernel.backtest.costs` at its price; impact is charged on the
+   asset's cumulative quantity in the bar (a fill pays the increase it causes, so the order
+   of fills within a bar does not change an asset's total impact). Fills are recorded in
+   that order: sells, explicit buys, target buys, delistings.
 4. **Delistings.** Where ``delist[t, j]``, the position is closed at
-   ``close * (1 + delist_ret)`` with no trading cost, and the asset's orders are cancelled.
+   ``close * (1 + delist_ret)`` (the last close if the bar has none) with no trading cost,
+   and the asset's orders are cancelled.
 5. **Carry and marking.** Shorts pay the borrow fee for ``years[t]`` of calendar time at the
    close (last close where the bar is missing); equity is cash plus positions at those closes.
 
@@ -79,11 +85,13 @@ _FILL_COLS = 10  # t, j, order, qty, price, commission, spread, impact, taxes, a
 
 
 @njit(cache=True)
-def _fill_costs(q: float, p: float, adv: float, sigma: float, cp: np.ndarray) -> np.ndarray:
+def _fill_costs(
+    q: float, p: float, adv: float, sigma: float, cp: np.ndarray, before: float
+) -> np.ndarray:
     out = np.zeros(4)
     out[0] = commission_fee(q, p, cp[P_SHARE], cp[P_BPS], cp[P_MIN])
     out[1] = spread_fee(q, p, cp[P_SPREAD])
-    out[2] = impact_fee(q, p, adv, sigma, cp[P_IMPACT])
+    out[2] = impact_fee(q, p, adv, sigma, cp[P_IMPACT], before)
     out[3] = tax_fee(q, p, cp[P_BUY_TAX], cp[P_SELL_TAX])
     return out
 
@@ -241,6 +249,7 @@ def run_engine(
     borrow_left = np.zeros(n_a)
     px = np.zeros(n_a)
     buy_q, buy_p = np.zeros(n_a), np.zeros(n_a)
+    bar_q = np.zeros(n_a)  # shares each asset has traded in the current bar (for impact)
     nxt = 0  # next explicit order to arrive
     for t in range(n_t):
         # 1. corporate actions
@@ -297,6 +306,7 @@ def run_engine(
                 active[k] = False
         # 3. fills: capacities first
         for j in range(n_a):
+            bar_q[j] = 0.0
             cap = participation * volume[t, j] if participation < np.inf else np.inf
             a = adv[t, j] if not np.isnan(adv[t, j]) else volume[t, j]
             if adv_cap < np.inf:
@@ -344,6 +354,7 @@ def run_engine(
                                 fills,
                                 n_f,
                                 traded,
+                                bar_q,
                             )
                             tgt[j] += take
                             borrow_left[j] -= max(take - max(shares[j] + take, 0.0), 0.0)
@@ -394,6 +405,7 @@ def run_engine(
                             fills,
                             n_f,
                             traded,
+                            bar_q,
                         )
                     else:
                         fills, n_f = _book(
@@ -412,6 +424,7 @@ def run_engine(
                             fills,
                             n_f,
                             traded,
+                            bar_q,
                         )
                         borrow_left[j] -= max(take - max(shares[j] + take, 0.0), 0.0)
                     o_rem[k] += take if not buying else -take
@@ -435,6 +448,7 @@ def run_engine(
                     fills,
                     n_f,
                     traded,
+                    bar_q,
                 )
         # 4. delistings
         for j in range(n_a):
@@ -444,7 +458,8 @@ def run_engine(
                     if active[k] and o_j[k] == j:
                         active[k] = False
                 if shares[j] != 0.0:
-                    p = close[t, j] * (1.0 + delist_ret[t, j])
+                    last_px = close[t, j] if not np.isnan(close[t, j]) else last[j]
+                    p = last_px * (1.0 + delist_ret[t, j])
                     if n_f >= fills.shape[0]:
                         fills = _grow(fills)
                     fills[n_f, 0], fills[n_f, 1], fills[n_f, 2] = t, j, -2
@@ -499,9 +514,11 @@ def _book(
     fills: np.ndarray,
     n_f: int,
     traded: np.ndarray,
+    bar_q: np.ndarray,
 ) -> tuple[np.ndarray, int]:
     """Execute one fill of ``q`` shares of asset ``j`` at ``p``; append it to ``fills``."""
-    fc = _fill_costs(q, p, adv, sigma, cp)
+    fc = _fill_costs(q, p, adv, sigma, cp, bar_q[j])
+    bar_q[j] += abs(q)
     c = j if sleeves else 0
     cash[c] -= q * p + fc.sum()
     shares[j] += q
@@ -515,6 +532,35 @@ def _book(
     fills[n_f, 0], fills[n_f, 1], fills[n_f, 2], fills[n_f, 3], fills[n_f, 4] = t, j, k, q, p
     fills[n_f, 5:9] = fc
     return fills, n_f + 1
+
+
+@njit(cache=True)
+def _target_need(
+    t: int,
+    buy_q: np.ndarray,
+    buy_p: np.ndarray,
+    scale: np.ndarray,
+    adv: np.ndarray,
+    sigma: np.ndarray,
+    volume: np.ndarray,
+    cp: np.ndarray,
+    sleeves: bool,
+    bar_q: np.ndarray,
+) -> np.ndarray:
+    """Cash each book needs for its target buys scaled by ``scale``: notional plus costs."""
+    need = np.zeros(scale.shape[0])
+    for j in range(buy_q.shape[0]):
+        c = j if sleeves else 0
+        q = buy_q[j] * scale[c]
+        if q > 0.0:
+            a = adv[t, j] if not np.isnan(adv[t, j]) else volume[t, j]
+            need[c] += q * buy_p[j] + _fill_costs(q, buy_p[j], a, sigma[t, j], cp, bar_q[j]).sum()
+    return need
+
+
+@njit(cache=True)
+def _over(need: float, cash: float) -> bool:
+    return need > 0.0 and need > cash + 1e-12 * abs(cash)
 
 
 @njit(cache=True)
@@ -535,26 +581,36 @@ def _buy_targets(
     fills: np.ndarray,
     n_f: int,
     traded: np.ndarray,
+    bar_q: np.ndarray,
 ) -> tuple[np.ndarray, int]:
-    """Fill the bar's target buys, scaled (per sleeve or book) to the cash when limited."""
+    """Fill the bar's target buys, scaled (per sleeve or book) to the cash when limited.
+
+    The scale starts at cash / need and is refined (``scale *= cash / need(scale)``, at most
+    20 times) because fixed minimum commissions do not shrink with the quantity; a book whose
+    scaled buys still need more than its cash buys nothing.
+    """
     n_a = buy_q.shape[0]
     n_c = cash.shape[0]
-    need = np.zeros(n_c)
-    for j in range(n_a):
-        if buy_q[j] > 0.0:
-            a = adv[t, j] if not np.isnan(adv[t, j]) else volume[t, j]
-            need[j if sleeves else 0] += (
-                buy_q[j] * buy_p[j] + _fill_costs(buy_q[j], buy_p[j], a, sigma[t, j], cp).sum()
-            )
     scale = np.ones(n_c)
     if cash_limit:
+        need = _target_need(t, buy_q, buy_p, scale, adv, sigma, volume, cp, sleeves, bar_q)
+        for _ in range(20):
+            done = True
+            for c in range(n_c):
+                if _over(need[c], cash[c]):
+                    scale[c] *= max(cash[c], 0.0) / need[c]
+                    done = False
+            if done:
+                break
+            need = _target_need(t, buy_q, buy_p, scale, adv, sigma, volume, cp, sleeves, bar_q)
         for c in range(n_c):
-            if need[c] > 0.0 and need[c] > cash[c]:
-                scale[c] = max(cash[c], 0.0) / need[c]
+            if _over(need[c], cash[c]):
+                scale[c] = 0.0
     for j in range(n_a):
         if buy_q[j] <= 0.0:
             continue
-        q = buy_q[j] * scale[j if sleeves else 0]
+        s = scale[j if sleeves else 0]
+        q = buy_q[j] * s
         if q > 0.0:
             a = adv[t, j] if not np.isnan(adv[t, j]) else volume[t, j]
             fills, n_f = _book(
@@ -573,6 +629,7 @@ def _buy_targets(
                 fills,
                 n_f,
                 traded,
+                bar_q,
             )
-        tgt[j] = tgt[j] - q if scale[j if sleeves else 0] >= 1.0 else 0.0
+        tgt[j] = tgt[j] - q if s >= 1.0 else 0.0
     return fills, n_f

@@ -9,7 +9,8 @@ Formulas (``q`` signed shares, ``p`` execution price, notional ``|q| p``; bps = 
 
 - commission: ``max(per_share |q| + bps |q| p, minimum)`` per fill (0 when nothing fills);
 - spread: ``half_spread_bps |q| p`` — half the quoted spread, paid on every fill;
-- impact: ``coef sigma sqrt(|q| / ADV) |q| p`` — the square-root law, sigma the daily
+- impact: ``coef sigma sqrt(Q / ADV) Q p`` on the asset's cumulative quantity ``Q`` in the
+  bar (each fill pays the increase it causes) — the square-root law, sigma the daily
   volatility and ADV the average daily volume, both known before the bar;
 - taxes: ``buy_bps`` on purchases and ``sell_bps`` on sales (stamp duty, FTT, SEC fee);
   dividend withholding is a separate rate applied by the engine to dividends received;
@@ -53,11 +54,17 @@ def spread_fee(q: Any, p: Any, half_spread_bps: float) -> Any:
 
 
 @njit(cache=True)
-def impact_fee(q: Any, p: Any, adv: Any, sigma: Any, coef: float) -> Any:
-    """Square-root market impact: coef x sigma x sqrt(|q| / ADV) x notional (0 if ADV <= 0)."""
+def impact_fee(q: Any, p: Any, adv: Any, sigma: Any, coef: float, before: Any = 0.0) -> Any:
+    """Square-root impact of a fill: coef x sigma x p x ((B + |q|)^1.5 - B^1.5) / sqrt(ADV).
+
+    ``before`` (B) is what the asset already traded in the bar: impact is the square-root
+    law on the bar's cumulative quantity, so splitting an order within a bar never lowers it.
+    With B = 0 this is coef x sigma x sqrt(|q| / ADV) x |q| p. 0 where ADV or sigma <= 0.
+    """
     a = np.abs(q)
     ok = (adv > 0) * (sigma > 0)
-    return ok * coef * np.maximum(sigma, 0.0) * np.sqrt(a / np.maximum(adv, 1e-300)) * a * p
+    cum = (before + a) * np.sqrt(before + a) - before * np.sqrt(before)
+    return ok * coef * np.maximum(sigma, 0.0) * p * cum / np.sqrt(np.maximum(adv, 1e-300))
 
 
 @njit(cache=True)
@@ -127,9 +134,23 @@ class SqrtImpact:
     slot: ClassVar[str] = "impact"
 
     def cost(self, fills: pd.DataFrame) -> Array:
-        """Impact of each fill, from its ADV and sigma known before the bar."""
+        """Impact of each fill (in execution order), from ADV and sigma known before the bar.
+
+        What the symbol traded earlier in the same bar is the running sum of |quantity| over
+        the rows before it with the same (ts, symbol) (0 without those columns: each row a
+        bar of its own); delisting close-outs (order_id -2) cost nothing.
+        """
         q, p = _col(fills, "quantity"), _col(fills, "price")
-        return np.asarray(impact_fee(q, p, _col(fills, "adv"), _col(fills, "sigma"), self.coef))
+        live = np.ones(len(q), dtype=bool)
+        if "order_id" in fills:
+            live = (fills["order_id"] != -2).to_numpy()
+        size = pd.Series(np.abs(q) * live, index=fills.index)
+        before = np.zeros(len(q))
+        if {"ts", "symbol"} <= set(fills.columns):
+            keys = [fills["ts"], fills["symbol"]]
+            before = (size.groupby(keys, sort=False).cumsum() - size).to_numpy()
+        fee = impact_fee(q, p, _col(fills, "adv"), _col(fills, "sigma"), self.coef, before)
+        return np.asarray(fee) * live
 
 
 @dataclass(frozen=True)

@@ -42,14 +42,21 @@ class CostRates:
     dividend_tax: float
     borrow_bps: float
 
-    def fill(self, q: float, p: float, adv: float, sigma: float) -> list[float]:
-        """Commission, half spread, impact and tax of buying ``q`` (< 0: selling) at ``p``."""
+    def fill(
+        self, q: float, p: float, adv: float, sigma: float, before: float = 0.0
+    ) -> list[float]:
+        """Commission, half spread, impact and tax of buying ``q`` (< 0: selling) at ``p``.
+
+        ``before``: shares the asset already traded in the bar (impact is the square-root
+        law on the bar's cumulative quantity; this fill pays the increase).
+        """
         a = abs(q)
         commission = max(self.per_share * a + self.commission_bps * BPS * a * p, self.minimum)
         spread = self.half_spread_bps * BPS * a * p
         impact = 0.0
         if adv > 0 and sigma > 0:
-            impact = self.impact_coef * sigma * math.sqrt(a / adv) * a * p
+            cum = (before + a) ** 1.5 - before**1.5
+            impact = self.impact_coef * sigma * p * cum / math.sqrt(adv)
         rate = self.buy_tax_bps if q > 0 else self.sell_tax_bps
         return [commission if a > 0 else 0.0, spread, impact, rate * BPS * a * p]
 
@@ -170,7 +177,8 @@ class ReferenceEngine:
     def execute(self, t: int, j: int, order_id: int, q: float, p: float) -> None:
         """Trade ``q`` shares of asset ``j`` at ``p``: pay for them and their costs, record."""
         b = self.bar(t, j)
-        fees = self.rates.fill(q, p, b.adv, b.sigma)
+        fees = self.rates.fill(q, p, b.adv, b.sigma, self.bar_traded[j])
+        self.bar_traded[j] += abs(q)
         self.cash[self.book_of(j)] -= q * p + sum(fees)
         self.shares[j] += q
         for slot, fee in enumerate(fees):
@@ -183,6 +191,7 @@ class ReferenceEngine:
         for t in range(self.n_t):
             self.costs = [0.0] * 5
             self.traded = 0.0
+            self.bar_traded = [0.0] * self.n_a
             self.dividends = 0.0
             self.corporate_actions(t)
             self.new_instructions(t)
@@ -311,17 +320,32 @@ class ReferenceEngine:
 
     def fill_target_buys(self, t: int, buys: list[tuple[int, float]]) -> None:
         """Target buys at the reference price, scaled down to the cash of their book."""
-        need = [0.0] * len(self.cash)
-        for j, q in buys:
-            b = self.bar(t, j)
-            need[self.book_of(j)] += q * self.px[j] + sum(
-                self.rates.fill(q, self.px[j], b.adv, b.sigma)
-            )
         scale = [1.0] * len(self.cash)
+
+        def need() -> list[float]:
+            out = [0.0] * len(self.cash)
+            for j, q in buys:
+                b, qs = self.bar(t, j), q * scale[self.book_of(j)]
+                if qs > 0:
+                    fees = self.rates.fill(qs, self.px[j], b.adv, b.sigma, self.bar_traded[j])
+                    out[self.book_of(j)] += qs * self.px[j] + sum(fees)
+            return out
+
+        def over(n: float, cash: float) -> bool:
+            return n > 0 and n > cash + 1e-12 * abs(cash)
+
         if self.x["cash_limit"]:
-            for c, n in enumerate(need):
-                if n > 0 and n > self.cash[c]:
-                    scale[c] = max(self.cash[c], 0.0) / n
+            n = need()
+            for _ in range(20):  # a minimum commission does not shrink with the quantity
+                short = [c for c in range(len(self.cash)) if over(n[c], self.cash[c])]
+                if not short:
+                    break
+                for c in short:
+                    scale[c] *= max(self.cash[c], 0.0) / n[c]
+                n = need()
+            for c in range(len(self.cash)):
+                if over(n[c], self.cash[c]):
+                    scale[c] = 0.0
         for j, q in buys:
             s = scale[self.book_of(j)]
             if q * s > 0:
@@ -392,7 +416,9 @@ class ReferenceEngine:
             self.working = [o for o in self.working if o.asset != j]
             q = self.shares[j]
             if q != 0:
-                p = self.x["close"][t][j] * (1 + self.x["delist_ret"][t][j])
+                close = self.x["close"][t][j]
+                last = close if not math.isnan(close) else self.last_close[j]
+                p = last * (1 + self.x["delist_ret"][t][j])
                 self.cash[self.book_of(j)] += q * p
                 self.traded += abs(q * p)
                 self.out.fills.append([t, j, DELIST_ID, -q, p, 0.0, 0.0, 0.0, 0.0, 1.0])

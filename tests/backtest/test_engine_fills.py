@@ -322,6 +322,33 @@ def test_cash_limit_scales_every_target_buy_by_the_same_factor() -> None:
     np.testing.assert_allclose(margin.cash.iloc[0], 1000.0 - 1608.0)
 
 
+def test_cash_limit_holds_with_a_minimum_commission() -> None:
+    m = market({"A": [flat(10.0)] * 2, "B": [flat(20.0)] * 2})
+    w = weights({"A": [0.5], "B": [0.5]})
+    costs = Costs(commission_bps=0.0, min_commission=30.0, spread_bps=0.0, impact_coef=0.0)
+    res = simulate(w, m, costs, 1000.0, lag=0, execution=FREE)
+    # wants 50 A + 25 B = 1000 + 2 x 30 commission: 1060 > 1000. A plain factor 1000 / 1060
+    # leaves 943.4 + 60 > 1000; refined, the buys take exactly the cash left after 60: 940.
+    f = 940.0 / 1000.0
+    assert_fills(res, [(0, "A", 50.0 * f, 10.0), (0, "B", 25.0 * f, 20.0)])
+    assert res.cash.min() >= -1e-9
+    # a book that cannot even pay the minimums buys nothing
+    poor = simulate(w, m, costs, 50.0, lag=0, execution=FREE)
+    assert poor.trades.empty and (poor.cash == 50.0).all()
+
+
+def test_delisting_without_a_bar_closes_at_the_last_close() -> None:
+    m = market({"A": [flat(10.0), flat(8.0), None, flat(7.0)], "B": [flat(20.0)] * 4})
+    delist = m.delist.copy()
+    delist[2, 0] = True  # delisted on a day A has no bar
+    res = simulate(
+        weights({"A": [1.0]}), m.replace(delist=delist), NO_COSTS, 1000.0, 0, execution=FREE
+    )
+    # d0: 100 A at 10; d1: marked at 8; d2: closed at the last close, 8 -> cash 800
+    assert_fills(res, [(0, "A", 100.0, 10.0), (2, "A", -100.0, 8.0)])
+    np.testing.assert_allclose(res.equity.to_numpy(), [1000.0, 800.0, 800.0, 800.0])
+
+
 def test_sleeves_keep_their_own_cash() -> None:
     m = market({"A": [flat(10.0), flat(12.0)], "B": [flat(20.0), flat(20.0)]})
     w = weights({"A": [1.0, 1.5], "B": [0.5, 1.0]})
