@@ -271,6 +271,11 @@ NO_ACTIONS_WARNING = (
     "dividends are not applied; a split in the raw prices shows as a price jump."
 )
 
+NO_TRADES_WARNING = (
+    "NO TRADES: the strategy never traded in this window (its look-back may be longer than "
+    "the data); there is no performance to report and no tear sheet."
+)
+
 
 def run_backtest(
     strategy_id: str,
@@ -365,7 +370,16 @@ def run_backtest(
         len(active),
         {"step": ctx.step},
     )
-    deflated = trials.deflated_from_ledger(active, ctx.store.ledger, data_hash, variant_id=vid)
+    try:
+        deflated = trials.deflated_from_ledger(active, ctx.store.ledger, data_hash, variant_id=vid)
+        boot = {
+            stat: metrics.bootstrap_ci(active, stat, reps=500)
+            for stat in ("sharpe", "mean", "max_drawdown")
+        }
+    except ConfigError as exc:  # e.g. nothing traded: no Sharpe ratio to deflate or bootstrap
+        n = len(trials.ledger_trials(ctx.store.ledger, data_hash))
+        deflated = {"n_trials": max(n, 1), "trial_sharpe_var": 0.0, "dsr": None, "note": str(exc)}
+        boot = {}
     report = reporting.backtest_report(
         result,
         bench,
@@ -382,10 +396,7 @@ def run_backtest(
         execution=ex.model_dump(),
         bars_uri=bars_uri,
         trials=deflated,
-        bootstrap={
-            stat: metrics.bootstrap_ci(active, stat, reps=500)
-            for stat in ("sharpe", "mean", "max_drawdown")
-        },
+        bootstrap=boot,
     )
     folder = f"backtests/{_slug(strategy_id)}"
     ctx.write_table(
@@ -404,13 +415,17 @@ def run_backtest(
         report["scenarios_uri"] = ctx.write_table(
             table.reset_index(), f"{folder}/scenarios.parquet"
         )
-    tear = reporting.tearsheet(
-        result.returns,
-        bench,
-        ctx.path(f"{folder}/tearsheet.html"),
-        title=f"{strategy_id} — mi backtest",
-    )
-    report["tearsheet_uri"] = ctx.uri(f"{folder}/{tear.name}")
+    if result.trades.empty:
+        report["warnings"] = [*report["warnings"], NO_TRADES_WARNING]
+        report["tearsheet_uri"] = None
+    else:
+        tear = reporting.tearsheet(
+            result.returns,
+            bench,
+            ctx.path(f"{folder}/tearsheet.html"),
+            title=f"{strategy_id} — mi backtest",
+        )
+        report["tearsheet_uri"] = ctx.uri(f"{folder}/{tear.name}")
     uri = ctx.write_json(reporting.jsonable(report), f"{folder}/report.json")
     ctx.emit("backtest.completed", {"uri": uri, "strategy_id": strategy_id}, parents=parents)
     return uri

@@ -52,3 +52,8 @@ def test_run_backtest_without_membership_warns_loudly(store: RunStore) -> None:
     report = mi.read_json(tools.run_backtest("equal_weight", capacity=False))
     assert SURVIVORSHIP_WARNING in report["warnings"]
     assert tools.NO_ACTIONS_WARNING in report["warnings"]
+    # 12-1 momentum needs 252 sessions of history: on one year of data it never trades
+    idle = mi.read_json(tools.run_backtest("momentum_12_1", capacity=False))
+    assert tools.NO_TRADES_WARNING in idle["warnings"]
+    assert idle["tearsheet_uri"] is None and idle["fills"] == 0
+    assert idle["trials"]["dsr"] is None and "undefined" in idle["trials"]["note"]

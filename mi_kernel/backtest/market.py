@@ -210,9 +210,10 @@ def trailing_liquidity(market: Market, window: int) -> tuple[Array, Array]:
     adv = vol.rolling(window, min_periods=1).mean().shift(1).to_numpy()
     ret = pd.DataFrame(np.where(has_bar, market.total_return(), np.nan))
     sigma = ret.rolling(window, min_periods=2).std().shift(1)
-    median = sigma.median(axis=1)
-    sigma = sigma.apply(lambda col: col.fillna(median)).fillna(DEFAULT_SIGMA)
-    return adv, sigma.to_numpy()
+    median = sigma.median(axis=1).to_numpy()[:, None]
+    values = sigma.to_numpy()
+    values = np.where(np.isnan(values), median, values)
+    return adv, np.where(np.isnan(values), DEFAULT_SIGMA, values)
 
 
 def _ffill(a: Array) -> Array:
