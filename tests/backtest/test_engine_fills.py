@@ -427,3 +427,37 @@ def test_orders_expire_after_their_last_bar(expires: int, expected: list) -> Non
     res = simulate(None, m, NO_COSTS, 1000.0, lag=0, orders=o, execution=FREE)
     # the limit 9.5 is marketable only on d2 (open 9.5): filled there if still working
     assert_fills(res, expected)
+
+
+# -- intraday -----------------------------------------------------------------------------
+def test_intraday_bars_share_the_clock_and_borrow_accrues_by_the_minute() -> None:
+    minutes = pd.date_range("2024-01-02 14:30", periods=4, freq="1min", tz="UTC")
+    frame = pd.DataFrame(
+        {
+            "ts": minutes,
+            "symbol": "A",
+            "open": [10.0, 10.0, 10.0, 10.0],
+            "high": [10.5, 10.5, 10.5, 10.5],
+            "low": [9.5, 9.5, 9.5, 9.5],
+            "close": 10.0,
+            "volume": 200.0,
+        }
+    )
+    m = Market.from_bars(conform(frame, "bars"), window=2)
+    m = m.replace(adv=np.full(m.shape, 100.0), sigma=np.full(m.shape, 0.02))
+    o = orders(
+        {"t": 0, "symbol": "A", "quantity": -60.0, "order_type": "iceberg"}
+        | {"limit_price": 10.25, "display": 20.0}
+    ).assign(ts=minutes[0])
+    ex = FREE.model_copy(update={"queue_ahead": 0.1})
+    costs = Costs(commission_bps=0.0, spread_bps=0.0, impact_coef=0.0, borrow_bps=1e4)
+    res = simulate(None, m, costs, 1e4, lag=0, orders=o, execution=ex)
+    # a sell iceberg at 10.25: each minute trades 200 x (10.5 - 10.25) / 1 = 50 at or above it;
+    # m0: 10 queue | 20 (tranche 1) | 10 queue | 10 of tranche 2 -> 30 short;
+    # m1: the other 10 of tranche 2 | 10 queue | 20 of tranche 3 -> the last 30
+    assert list(res.trades["ts"]) == [minutes[0], minutes[1]]
+    np.testing.assert_allclose(res.trades[["quantity", "price"]], [[-30.0, 10.25]] * 2)
+    # borrow at 100 % a year accrues per minute of calendar time on the short's value
+    minute = 60.0 / (365.25 * 86_400.0)
+    np.testing.assert_allclose(res.costs["borrow"].to_numpy()[1:], [600.0 * minute] * 3)
+    assert res.costs["borrow"].iloc[0] == 0.0  # the first bar covers no time
