@@ -97,7 +97,8 @@ class BacktestResult:
         return out
 
     def participation(self) -> pd.Series:
-        """Each fill's share of its bar's volume (NaN where the bar has no volume)."""
+        """Each fill's share of its bar's volume (NaN where the bar has no volume and for
+        delisting close-outs, which are settled off the market)."""
         if self.market is None or self.trades.empty:
             return pd.Series(dtype="float64", name="participation")
         t = self.market.ts.get_indexer(pd.DatetimeIndex(self.trades["ts"]))
@@ -105,4 +106,5 @@ class BacktestResult:
         vol = self.market.volume[t, j]
         with np.errstate(divide="ignore", invalid="ignore"):
             share = np.where(vol > 0, self.trades["quantity"].abs().to_numpy() / vol, np.nan)
+        share[(self.trades["order_id"] == -2).to_numpy()] = np.nan
         return pd.Series(share, index=self.trades.index, name="participation")
