@@ -18,10 +18,14 @@ with the numba cache on disk, and first call compiling into an empty ``NUMBA_CAC
 backtrader and bt once, in a subprocess with a timeout. ``Market.from_bars`` is built once,
 outside the timed part, and timed apart.
 
+The peers' code is in ``backtest_engine_peers.py`` (with the vectorbt import shim for
+plotly 7), the markdown in ``backtest_engine_report.py``.
+
 Reproduce::
 
     .venv/bin/python benchmarks/backtest_engine.py           # writes backtest_engine.md/.json
     .venv/bin/python benchmarks/backtest_engine.py --quick   # small sizes, prints only
+    .venv/bin/python benchmarks/backtest_engine.py --render benchmarks/backtest_engine.json
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -43,13 +48,15 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import backtest_engine_peers as peers  # noqa: E402
+import backtest_engine_peers as peers
+from backtest_engine_report import rel_diff, render, size_label
 
 ROOT = Path(__file__).resolve().parents[1]
 CAPITAL = 1e6
 TEN_BPS = {"commission_bps": 10.0, "spread_bps": 0.0, "impact_coef": 0.0, "borrow_bps": 0.0}
 SLEEVES = {"sleeves": True, "participation": None}
 PORTFOLIO = {"participation": None}
+PANELS = ("open", "high", "low", "close", "volume", "tradable", "adv", "sigma")
 
 
 # -- data ---------------------------------------------------------------------------------
@@ -158,27 +165,39 @@ def warm(fn: Callable[[], Any], repeats: int) -> tuple[float, Any]:
     return statistics.median(times), out
 
 
-def rel_diff(a: Any, b: Any) -> float:
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    return float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-12)))
+def run_child(
+    args: list[str], timeout: float, env: dict[str, str] | None = None, mem_gb: float = 0.0
+) -> dict:
+    """Run this script with ``args`` in a fresh process; its last stdout line is JSON.
 
+    ``mem_gb`` > 0 caps the child's address space (a peer that would exhaust the shared
+    machine's memory fails with MemoryError instead of waking the OOM killer).
+    """
 
-def run_child(args: list[str], timeout: float, env: dict[str, str] | None = None) -> dict:
-    """Run this script with ``args`` in a fresh process; its last stdout line is JSON."""
+    def cap() -> None:
+        if mem_gb > 0:
+            limit = int(mem_gb * 2**30)
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
     t0 = time.perf_counter()
     try:
         proc = subprocess.run(
-            [sys.executable, __file__, *args],
+            [sys.executable, "-W", "ignore", __file__, *args],
             capture_output=True,
             text=True,
             timeout=timeout,
             env=env or os.environ.copy(),
+            preexec_fn=cap,
         )
     except subprocess.TimeoutExpired:
         return {"status": "timeout", "timeout": timeout, "wall": time.perf_counter() - t0}
+    wall = time.perf_counter() - t0
     if proc.returncode != 0:
-        tail = proc.stderr.strip().splitlines()[-3:]
-        return {"status": "error", "error": " | ".join(tail), "wall": time.perf_counter() - t0}
+        errors = [x for x in proc.stderr.splitlines() if "Error" in x or "Killed" in x]
+        error = errors[-1].strip() if errors else f"exit code {proc.returncode}"
+        if "MemoryError" in proc.stderr or "Unable to allocate" in proc.stderr:
+            return {"status": "memory", "mem_gb": mem_gb, "wall": wall, "error": error}
+        return {"status": "error", "error": error, "wall": wall}
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     return {"status": "ok", "wall": time.perf_counter() - t0, **out}
 
@@ -215,7 +234,9 @@ def peer(name: str, task: str, n_symbols: int, n_days: int) -> dict[str, Any]:
     }[(name, task)]
     t0 = time.perf_counter()
     out = fn(d)
-    return {"seconds": time.perf_counter() - t0, **out}
+    seconds = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"seconds": seconds, "peak_rss_mb": peak, **out}
 
 
 # -- the benchmark ------------------------------------------------------------------------
@@ -234,11 +255,17 @@ def probes(n_symbols: int, n_days: int, cold: bool) -> dict[str, dict[str, Any]]
 
 
 def slow_peer(
-    name: str, task: str, size: tuple[int, int], timeout: float, fee: float = peers.FEE
+    name: str,
+    task: str,
+    size: tuple[int, int],
+    timeout: float,
+    mem_gb: float,
+    fee: float = peers.FEE,
 ) -> dict[str, Any]:
     args = ["--peer", name, task, "--symbols", str(size[0]), "--days", str(size[1])]
     print(f"  {name} {task} {size[0]}x{size[1]} (timeout {timeout:.0f} s) ...", flush=True)
-    return run_child([*args, "--fee", str(fee)], timeout) | {"load": os.getloadavg()[0]}
+    out = run_child([*args, "--fee", str(fee)], timeout, mem_gb=mem_gb)
+    return out | {"load": os.getloadavg()[0]}
 
 
 def sma_task(
@@ -254,9 +281,15 @@ def sma_task(
     d = make_data(*size)
     t0 = time.perf_counter()
     market = Market.from_bars(d["bars"])
-    res: dict[str, Any] = {"market_build": time.perf_counter() - t0, "load_start": os.getloadavg()[0]}
+    res: dict[str, Any] = {
+        "market_build": time.perf_counter() - t0,
+        "load_start": os.getloadavg()[0],
+    }
     res["ours_10bps"], r10 = warm(lambda: ours_sma(market, d, TEN_BPS), args.repeats)
     res["ours_full"], rfull = warm(lambda: ours_sma(market, d, None), args.repeats)
+    c_market = market.replace(**{k: np.ascontiguousarray(getattr(market, k)) for k in PANELS})
+    res["ours_full_c"], _ = warm(lambda: ours_sma(c_market, d, None), args.repeats)
+    res["fortran_panels"] = [k for k in PANELS if not getattr(market, k).flags.c_contiguous]
     res["vbt"], pf = warm(lambda: peers.vbt_sma(vbt, d), args.repeats)
     ours, ref = sleeve_values(r10, d), pf.final_value().to_numpy()
     res["agree"] = {
@@ -276,14 +309,16 @@ def sma_task(
     for name, timeout in (("backtrader", args.backtrader_budget), ("bt", args.bt_timeout)):
         before = (prior or {}).get(name)
         if before and before["status"] != "ok":
-            why = f"did not finish at {_size(prior['size'])} in {timeout:.0f} s"
+            why = f"did not finish at {size_label(prior['size'])} in {timeout:.0f} s"
             res[name] = {"status": "skipped", "why": why}
             continue
-        if before and before["seconds"] * size[0] / prior["size"][0] > timeout:
-            guess = before["seconds"] * size[0] / prior["size"][0]
+        guess = before["seconds"] * size[0] / prior["size"][0] if before else None
+        if name == "backtrader" and guess is not None and guess > timeout:  # over budget
             res[name] = {"status": "skipped", "extrapolated": guess}
             continue
-        res[name] = slow_peer(name, "sma", size, timeout)
+        res[name] = slow_peer(name, "sma", size, timeout, args.peer_mem_gb)
+        if guess is not None:
+            res[name]["extrapolated"] = guess
         if res[name]["status"] == "ok":
             res["agree"][f"ours_vs_{name}_sleeves"] = rel_diff(ours, res[name].pop("sleeves"))
             res["agree"][f"ours_vs_{name}_total"] = rel_diff(ours.sum(), res[name]["total"])
@@ -304,13 +339,13 @@ def momentum_task(size: tuple[int, int], args: argparse.Namespace, vbt: Any) -> 
     res["load_start"] = os.getloadavg()[0]
     res["ours"], r = warm(lambda: ours_momentum(market, d), args.repeats)
     res["vbt"], pf = warm(lambda: peers.vbt_momentum(vbt, d), args.repeats)
-    res["bt"] = slow_peer("bt", "momentum", size, args.bt_timeout)
+    res["bt"] = slow_peer("bt", "momentum", size, args.bt_timeout, args.peer_mem_gb)
     free = {k: 0.0 for k in TEN_BPS}
     r0 = simulate(d["mom_wide"], market, free, CAPITAL, lag=0, execution=PORTFOLIO)
     peers.FEE, fee = 0.0, peers.FEE
     pf0 = peers.vbt_momentum(vbt, d)
     peers.FEE = fee
-    res["bt_free"] = slow_peer("bt", "momentum", size, args.bt_timeout, fee=0.0)
+    res["bt_free"] = slow_peer("bt", "momentum", size, args.bt_timeout, args.peer_mem_gb, 0.0)
     eq = {"ours": float(r.equity.iloc[-1]), "vbt": float(pf.final_value())}
     eq0 = {"ours": float(r0.equity.iloc[-1]), "vbt": float(pf0.final_value())}
     for key, out in (("bt", eq), ("bt_free", eq0)):
@@ -321,6 +356,24 @@ def momentum_task(size: tuple[int, int], args: argparse.Namespace, vbt: Any) -> 
     res["orders_vbt"] = int(pf.orders.count())
     res["load_end"] = os.getloadavg()[0]
     return res
+
+
+def code_version() -> dict[str, Any]:
+    """The commit the engine code was read from (read-only git queries; {} without git)."""
+
+    def git(*cmd: str) -> str:
+        return subprocess.run(
+            ["git", *cmd], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+
+    try:
+        return {
+            "head": git("rev-parse", "--short", "HEAD"),
+            "engine_commit": git("log", "-1", "--format=%h", "--", "mi_kernel/backtest"),
+            "engine_dirty": bool(git("status", "--porcelain", "--", "mi_kernel/backtest")),
+        }
+    except (OSError, subprocess.CalledProcessError):
+        return {}
 
 
 def versions() -> dict[str, str]:
@@ -342,281 +395,13 @@ def versions() -> dict[str, str]:
     }
 
 
-# -- report -------------------------------------------------------------------------------
-def _secs(x: dict[str, Any] | float | None, key: str = "seconds") -> str:
-    if x is None:
-        return "—"
-    if isinstance(x, int | float):
-        return f"{x:.3f}" if x < 10 else f"{x:.1f}"
-    if x.get("status") == "timeout":
-        return f"did not finish in {x['timeout']:.0f} s"
-    if x.get("status") == "skipped":
-        if "extrapolated" in x:
-            return f"not run: ≈ {x['extrapolated']:.0f} s extrapolated (linear in N)"
-        return f"not run ({x['why']})"
-    if x.get("status") == "error":
-        return f"error: {x['error'][:80]}"
-    return _secs(float(x[key]))
-
-
-def _ratio(x: Any, base: float, key: str = "seconds") -> str:
-    if isinstance(x, dict):
-        x = x.get(key) if x.get("status") == "ok" else x.get("extrapolated")
-        if x is None:
-            return "—"
-    return f"{x / base:,.2f}x" if x / base < 100 else f"{x / base:,.0f}x"
-
-
-def _size(s: tuple[int, int] | list[int]) -> str:
-    return f"{s[0]:,} × {s[1]:,}"
-
-
-def sma_table(res: list[dict[str, Any]]) -> list[str]:
-    head = " | ".join(f"{_size(r['size'])} s | × ours" for r in res)
-    lines = [f"| SMA 20/100 sleeves | {head} |", "| --- |" + " --- | --- |" * len(res)]
-
-    def probe_cell(r: dict[str, Any], key: str) -> dict[str, Any] | None:
-        p = r["probes"].get(key)
-        return None if p is None else (p if p["status"] != "ok" else p | {"seconds": p["first"]})
-
-    rows: list[tuple[str, Callable[[dict[str, Any]], Any]]] = [
-        ("ours, full cost model, warm (median of 5)", lambda r: r["ours_full"]),
-        ("ours, 10 bps only, warm", lambda r: r["ours_10bps"]),
-        ("ours, first call, new process, numba cache on disk", lambda r: probe_cell(r, "ours_cached")),
-        ("ours, first call, new process, empty numba cache", lambda r: probe_cell(r, "ours_cold")),
-        ("vectorbt `from_signals`, warm (median of 5)", lambda r: r["vbt"]),
-        ("vectorbt, first call, new process, cache on disk", lambda r: probe_cell(r, "vbt_cached")),
-        ("vectorbt, first call, new process, empty cache", lambda r: probe_cell(r, "vbt_cold")),
-        ("backtrader, one run (builds its N feeds)", lambda r: r["backtrader"]),
-        ("bt, one run", lambda r: r["bt"]),
-    ]
-    for name, get in rows:
-        cells = [f"{_secs(get(r))} | {_ratio(get(r), r['ours_full'])}" if get(r) is not None
-                 else "— | —" for r in res]
-        lines.append(f"| {name} | {' | '.join(cells)} |")
-    return lines
-
-
-def targets_table(res: list[dict[str, Any]]) -> list[str]:
-    lines = [
-        "| target (issue) | " + " | ".join(_size(r["size"]) for r in res) + " |",
-        "| --- |" + " --- |" * len(res),
-    ]
-
-    def cell(ok: bool | None, text: str) -> str:
-        return text if ok is None else f"{text} ({'met' if ok else 'NOT met'})"
-
-    def first(r: dict[str, Any], key: str) -> str:
-        p = r["probes"].get(key)
-        if not p or p["status"] != "ok":
-            return "—"
-        return cell(p["first"] <= 3.0, f"{p['first']:.2f} s")
-
-    def vs_bt(r: dict[str, Any]) -> str:
-        b = r["backtrader"]
-        x = b.get("seconds") if b["status"] == "ok" else b.get("extrapolated")
-        if x is None:
-            return "—"
-        label = "" if b["status"] == "ok" else " (extrapolated)"
-        return cell(x / r["ours_full"] >= 100, f"{x / r['ours_full']:,.0f}x{label}")
-
-    rows = [
-        ("ours full cost / vectorbt, warm (≤ 1)",
-         lambda r: cell(r["ours_full"] <= r["vbt"], f"{r['ours_full'] / r['vbt']:.2f}")),
-        ("ours first call ≤ 3 s, numba cache on disk", lambda r: first(r, "ours_cached")),
-        ("ours first call ≤ 3 s, compiling (empty cache)", lambda r: first(r, "ours_cold")),
-        ("backtrader / ours full cost (≥ 100x)", vs_bt),
-    ]
-    for name, get in rows:
-        lines.append(f"| {name} | " + " | ".join(get(r) for r in res) + " |")
-    return lines
-
-
-def agree_table(res: list[dict[str, Any]], tol: float) -> list[str]:
-    lines = [
-        "| agreement, SMA sleeves, 10 bps (max rel. diff) | "
-        + " | ".join(_size(r["size"]) for r in res) + " | tolerance |",
-        "| --- |" + " --- |" * (len(res) + 1),
-    ]
-    rows = [
-        ("ours vs vectorbt, final value of every sleeve", "ours_vs_vbt_sleeves"),
-        ("ours vs vectorbt, total final value", "ours_vs_vbt_total"),
-        ("ours vs backtrader, every sleeve", "ours_vs_backtrader_sleeves"),
-        ("ours vs bt, every sleeve", "ours_vs_bt_sleeves"),
-        ("ours: sum of sleeves vs book equity", "ours_sleeves_vs_equity"),
-    ]
-    for name, key in rows:
-        vals = [r["agree"].get(key) for r in res]
-        cells = ["—" if v is None else f"{v:.1e}{'' if v <= tol else ' (FAIL)'}" for v in vals]
-        lines.append(f"| {name} | " + " | ".join(cells) + f" | {tol:.0e} |")
-    fills = [f"{r['agree']['fills_ours']:,} / {r['agree']['orders_vbt']:,}" for r in res]
-    lines.append("| fills: ours / vectorbt orders | " + " | ".join(fills) + " | equal |")
-    return lines
-
-
-def momentum_table(m: dict[str, Any], tol_fee: float, tol_free: float) -> list[str]:
-    base, e, e0 = m["ours"], m["equity_10bps"], m["equity_free"]
-
-    def diff(eq: dict[str, float], key: str, tol: float) -> str:
-        if key not in eq:
-            return "—"
-        v = rel_diff(eq[key], eq["ours"])
-        return f"{v:.1e}{'' if v <= tol else ' (FAIL)'}"
-
-    lines = [
-        f"| momentum 12-1, top decile, {_size(m['size'])} | seconds | × ours "
-        "| final value, 10 bps | rel. diff vs ours | final value, no costs | rel. diff vs ours |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
-        f"| ours (portfolio mode, 10 bps), warm | {_secs(base)} | 1.00x | {e['ours']:,.2f} "
-        f"| — | {e0['ours']:,.2f} | — |",
-        f"| vectorbt `from_orders` targetpercent, warm | {_secs(m['vbt'])} "
-        f"| {_ratio(m['vbt'], base)} | {e['vbt']:,.2f} | {diff(e, 'vbt', tol_fee)} "
-        f"| {e0['vbt']:,.2f} | {diff(e0, 'vbt', tol_free)} |",
-    ]
-    bt_eq = f"{e['bt']:,.2f}" if "bt" in e else "—"
-    bt_eq0 = f"{e0['bt']:,.2f}" if "bt" in e0 else "—"
-    lines.append(
-        f"| bt RunMonthly / SelectWhere / WeighEqually / Rebalance, one run | {_secs(m['bt'])} "
-        f"| {_ratio(m['bt'], base)} | {bt_eq} | {diff(e, 'bt', tol_fee)} | {bt_eq0} "
-        f"| {diff(e0, 'bt', tol_free)} |"
-    )
-    lines.append(
-        f"| tolerance | | | | {tol_fee:.0e} | | {tol_free:.0e} |"
-    )
-    return lines
-
-
-TOL_EXACT, TOL_MOMENTUM = 1e-9, 2e-3
-
-NOTES = """\
-**Same task everywhere.** Every engine gets the same seeded prices and the same boolean
-entry / exit arrays (SMA 20 crossing SMA 100, computed once with pandas; no signal on the
-last bar) or the same wide target weights (`momentum_12_1` on the long bars: 12-1 momentum
-at month ends, top decile equal-weighted, the full book with zeros on each rebalance bar).
-All trade at the close of the signal bar (ours `lag=0`, `fill_at="close"`; vectorbt's
-default `price=close`; backtrader `set_coc(True)`; bt trades at the day's price), with
-fractional shares, no volume cap (ours `participation=None`) and 10 bps of notional
-commission (`fees=0.001`; backtrader `setcommission(0.001)`; bt `commissions=|q| p 0.001`).
-Sleeves start at capital / N each (vectorbt `init_cash` per column without cash sharing;
-ours `execution={"sleeves": True}`; backtrader: one strategy over N feeds that tracks each
-sleeve's cash from its fills; bt: a parent giving each of N child strategies 1 / N once).
-
-**Why the sleeves agree to rounding.** A buy spends the whole sleeve including its
-commission: vectorbt sizes it `cash / (price x (1 + fees))`; ours targets weight 1.0 and the
-cash limit scales the buy by `cash / (notional + commission)`, the same number; backtrader
-is given that size; bt solves `outlay = amount`. An exit sells the whole position and pays
-10 bps of the proceeds everywhere. Differences are float rounding (about 1e-15).
-
-**Why momentum agrees only to about 1e-3 with costs, and to rounding without.** With no
-costs all three engines end on the same value to rounding, which checks the timing, the
-weights and the mark-to-market. With 10 bps each engine finds the cash for the commissions
-differently when a rebalance would otherwise need 100.1 % of the book: ours sells first,
-then scales *all* of the bar's buys by one factor so cash stays at zero; vectorbt
-(`call_seq="auto"`, sells first, `update_value=False`) fills buys at full size in call order
-and cuts the *last* one short; bt sizes every position to `weight x value` minus that
-position's own commission (and lets cash go briefly negative inside a rebalance). The books
-then differ by about one commission (0.1 % of turnover) in how it is spread across names,
-and that difference compounds with those names' returns over 20 years.
-
-**What is timed.** Ours: `simulate(...)` on a prebuilt `Market` (placing the wide targets on
-the clock, the numba kernel, and building the full result: equity, positions frame,
-schema-checked fills table); `Market.from_bars` (pivoting the long bars, ADV and
-volatility panels) is timed apart. vectorbt: `Portfolio.from_signals` / `from_orders`
-(the simulation and its order records; equity is computed lazily and is not timed).
-backtrader: building its N `PandasData` feeds and `cerebro.run()` (preload + runonce).
-bt: `Backtest(...)` and `bt.run`. Warm numbers are the median of 5 calls after one untimed
-call; backtrader and bt run once each in a subprocess killed at the stated timeout.
-"First call" is the first `simulate` / `from_signals` in a new Python process (data and,
-for ours, the market are built first and not counted; imports are listed apart), once
-compiling into an empty `NUMBA_CACHE_DIR` and once more with the cache that run wrote.
-
-**Full cost model** is `costs=None`, i.e. `Costs()` defaults: commission 1 bps, half of a
-5 bps spread, square-root impact (coef 0.1, on trailing volatility and ADV), taxes 0, borrow
-50 bps a year (no shorts here). Its rates differ from the peers' 10 bps, so only its time is
-compared; the kernel path is the same, plus the impact formula per fill.
-
-**vectorbt under plotly 7.** vectorbt 1.0.0 fails at import with plotly 7 because its
-default templates name `mapbox` layout properties plotly 7 removed. Before `import
-vectorbt`, `backtest_engine_peers.import_vectorbt` replaces `plotly.graph_objs.layout.Template`
-by a subclass whose `__init__` drops, recursively, every dict key containing "mapbox". Only
-plotting templates are affected. vectorbt runs its numba engine (`vectorbt-rust` is not
-installed).
-"""
-
-
-def render(out: dict[str, Any]) -> str:
-    sma, mom = out["sma"], out["momentum"]
-    ver = ", ".join(f"{k} {v}" for k, v in out["versions"].items())
-    imports = []
-    for r in sma[-1:]:
-        p = r["probes"]
-        if p.get("ours_cached", {}).get("status") == "ok":
-            imports.append(
-                f"imports in a new process: `mi_kernel.backtest` {p['ours_cached']['import']:.2f} s, "
-                f"vectorbt (with the shim) {p['vbt_cached']['import']:.2f} s; "
-                f"`Market.from_bars` {p['ours_cached']['market']:.2f} s there"
-            )
-    builds = "; ".join(
-        f"{_size(r['size'])}: {r['market_build']:.2f} s" for r in sma
-    )
-    loads = ", ".join(
-        f"{_size(r['size'])} SMA {r['load_start']:.1f} → {r['load_end']:.1f}" for r in sma
-    ) + f", momentum {mom['load_start']:.1f} → {mom['load_end']:.1f}"
-    parts = [
-        "# Backtest engine: ours vs vectorbt, backtrader and bt",
-        "",
-        "Reproduce: `.venv/bin/python benchmarks/backtest_engine.py` (writes this file and "
-        "`backtest_engine.json`, the raw numbers); `--quick` runs small sizes and prints only.",
-        "Target (issue): SMA 20/100 per-asset sleeves, 10 bps, 100 × 5,000 and 500 × 5,000; "
-        "ours with the full cost model on ≤ vectorbt's warm time, first call ≤ 3 s, ≥ 100× "
-        "backtrader. Measured by colleagues: vectorbt 0.58–0.68 s (500) / 0.11 s (100) "
-        "plus ~10 s of first-call compilation, backtrader 199 s / 35 s, bt did not finish.",
-        "",
-        "## SMA 20/100, per-asset sleeves (capital / N each), seconds",
-        "",
-        *sma_table(sma),
-        "",
-        *targets_table(sma),
-        "",
-        f"`Market.from_bars` (built once, outside the timed part): {builds}"
-        + (f"; {imports[0]}." if imports else "."),
-        "",
-        *agree_table(sma, TOL_EXACT),
-        "",
-        "Final book values: "
-        + "; ".join(
-            f"{_size(r['size'])}: 10 bps {r['equity']['ours_10bps']:,.0f}, full cost model "
-            f"{r['equity']['ours_full']:,.0f}" for r in sma
-        )
-        + " (capital 1,000,000).",
-        "",
-        f"## Monthly momentum 12-1, top decile, portfolio mode ({mom['rebalances']} "
-        "month-end rebalances)",
-        "",
-        *momentum_table(mom, TOL_MOMENTUM, TOL_EXACT),
-        "",
-        f"Fills: ours {mom['fills_ours']:,}, vectorbt orders {mom['orders_vbt']:,}.",
-        "",
-        "## Machine",
-        "",
-        f"{out['machine']}; {ver}. Load average (1 min) at the start → end of each task: "
-        f"{loads}. The 2 cores are shared with other sessions' work, so absolute times "
-        "move with the load; the ratios, measured in the same minutes, move less. "
-        f"Whole run: {out['wall_seconds'] / 60:.1f} min.",
-        "",
-        "## Notes",
-        "",
-        NOTES,
-    ]
-    return "\n".join(parts)
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes, print only")
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--bt-timeout", type=float, default=300.0)
     ap.add_argument("--backtrader-budget", type=float, default=600.0)
+    ap.add_argument("--peer-mem-gb", type=float, default=8.0, help="address-space cap")
     ap.add_argument("--no-probes", action="store_true", help="skip the fresh-process runs")
     ap.add_argument("--render", metavar="JSON", help="only rewrite the markdown from JSON")
     ap.add_argument("--probe", help=argparse.SUPPRESS)
@@ -632,7 +417,10 @@ def main() -> int:
         peers.FEE = args.fee
         print(json.dumps(peer(*args.peer, args.symbols, args.days)))
         return 0
-    md, js = ROOT / "benchmarks" / "backtest_engine.md", ROOT / "benchmarks" / "backtest_engine.json"
+    md, js = (
+        ROOT / "benchmarks" / "backtest_engine.md",
+        ROOT / "benchmarks" / "backtest_engine.json",
+    )
     if args.render:
         md.write_text(render(json.loads(Path(args.render).read_text())))
         return 0
@@ -646,6 +434,7 @@ def main() -> int:
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Linux {platform.release()}"
     vbt = peers.import_vectorbt()
     out: dict[str, Any] = {"machine": machine, "versions": versions(), "sma": []}
+    out["code"] = code_version()
     prior = None
     for size in sizes:
         print(f"SMA sleeves {size[0]}x{size[1]}", flush=True)

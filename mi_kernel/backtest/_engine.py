@@ -75,6 +75,9 @@ from numba import njit
 from mi_kernel.backtest.costs import borrow_fee, commission_fee, impact_fee, spread_fee, tax_fee
 
 MARKET, LIMIT, STOP = 0, 1, 2
+#: Order id of target-order fills and delisting close-outs in the fills array (floats: one
+#: compiled signature of ``_book`` for target and explicit fills).
+TARGET_ID, DELIST_ID = -1.0, -2.0
 #: Cost parameter indices (mi_kernel.backtest.costs.KERNEL_PARAMS).
 P_SHARE, P_BPS, P_MIN, P_SPREAD, P_IMPACT, P_BUY_TAX, P_SELL_TAX, P_DIV_TAX, P_BORROW = range(9)
 #: Slots of the per-bar cost array (mi_kernel.backtest.costs.COST_SLOTS).
@@ -341,7 +344,7 @@ def run_engine(
                             fills, n_f = _book(
                                 t,
                                 j,
-                                -1,
+                                TARGET_ID,
                                 -take,
                                 px[j],
                                 a,
@@ -392,7 +395,7 @@ def run_engine(
                         fills, n_f = _book(
                             t,
                             j,
-                            k,
+                            float(k),
                             take,
                             price,
                             a,
@@ -411,7 +414,7 @@ def run_engine(
                         fills, n_f = _book(
                             t,
                             j,
-                            k,
+                            float(k),
                             -take,
                             price,
                             a,
@@ -462,7 +465,7 @@ def run_engine(
                     p = last_px * (1.0 + delist_ret[t, j])
                     if n_f >= fills.shape[0]:
                         fills = _grow(fills)
-                    fills[n_f, 0], fills[n_f, 1], fills[n_f, 2] = t, j, -2
+                    fills[n_f, 0], fills[n_f, 1], fills[n_f, 2] = t, j, DELIST_ID
                     fills[n_f, 3], fills[n_f, 4], fills[n_f, 9] = -shares[j], p, 1.0
                     n_f += 1
                     cash[j if sleeves else 0] += shares[j] * p
@@ -501,7 +504,7 @@ def _grow(fills: np.ndarray) -> np.ndarray:
 def _book(
     t: int,
     j: int,
-    k: int,
+    k: float,
     q: float,
     p: float,
     adv: float,
@@ -616,7 +619,7 @@ def _buy_targets(
             fills, n_f = _book(
                 t,
                 j,
-                -1,
+                TARGET_ID,
                 q,
                 buy_p[j],
                 a,

@@ -217,7 +217,10 @@ def simulate(
     n_t, n_a = market.shape
     target = np.full((n_t, n_a), np.nan) if weights is None else target_panel(weights, market, lag)
     ref = market.open if ex.fill_at == "open" else market.close
-    unpriced = ~np.isnan(target) & (target != 0) & np.isnan(pd.DataFrame(ref).ffill().to_numpy())
+    priced = np.isfinite(ref)
+    first = np.where(priced.any(axis=0), np.argmax(priced, axis=0), n_t)  # first priced bar
+    wants = ~np.isnan(target) & (target != 0)
+    unpriced = wants & (np.arange(n_t)[:, None] < first[None, :])
     if unpriced.any():
         t, j = np.argwhere(unpriced)[0]
         raise DataError(
@@ -226,21 +229,22 @@ def simulate(
         )
     o = _orders(orders, market, lag)
     rows = o.pop("_rows", None)
+    c = np.ascontiguousarray  # one compiled kernel: C-ordered panels (a no-op when they are)
     out = run_engine(
-        market.open,
-        market.high,
-        market.low,
-        market.close,
-        market.volume,
-        market.tradable,
-        market.split,
-        market.dividend,
-        market.delist,
-        market.delist_ret,
-        market.adv,
-        market.sigma,
-        market.borrow,
-        market.years,
+        c(market.open),
+        c(market.high),
+        c(market.low),
+        c(market.close),
+        c(market.volume),
+        c(market.tradable),
+        c(market.split),
+        c(market.dividend),
+        c(market.delist),
+        c(market.delist_ret),
+        c(market.adv),
+        c(market.sigma),
+        c(market.borrow),
+        c(market.years),
         target,
         **o,
         cp=cost_cfg.kernel_params(),

@@ -158,7 +158,10 @@ class Market:
         }
         ts = pd.DatetimeIndex(wide["close"].index)
         symbols = sorted(str(s) for s in wide["close"].columns)
-        px = {c: wide[c].reindex(columns=symbols).to_numpy(dtype="float64") for c in wide}
+        px = {
+            c: np.ascontiguousarray(wide[c].reindex(columns=symbols).to_numpy(dtype="float64"))
+            for c in wide
+        }
         has_bar = np.isfinite(px["close"])
         volume = np.where(has_bar, np.nan_to_num(px["volume"], nan=0.0), 0.0)
         n_t, n_a = px["close"].shape
@@ -213,7 +216,8 @@ def trailing_liquidity(market: Market, window: int) -> tuple[Array, Array]:
     median = sigma.median(axis=1).to_numpy()[:, None]
     values = sigma.to_numpy()
     values = np.where(np.isnan(values), median, values)
-    return adv, np.where(np.isnan(values), DEFAULT_SIGMA, values)
+    filled = np.where(np.isnan(values), DEFAULT_SIGMA, values)
+    return np.ascontiguousarray(adv), np.ascontiguousarray(filled)
 
 
 def _ffill(a: Array) -> Array:
