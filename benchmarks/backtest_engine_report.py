@@ -246,7 +246,8 @@ CAVEATS = """\
   ours models them).
 - First call: with the numba cache on disk ours is well under 3 s; compiling into an empty
   cache it is not (see the SMA table). Compilation is dominated by `run_engine` (one large
-  kernel); `_book` is compiled twice, for the literal order id `-1` and for `int64`.
+  kernel, one signature). `make warm` (run by `make demo` and `make test`) compiles it into
+  the cache at set-up, so a user's first call in a session is the cached one.
   vectorbt's cold first call is of the same order, and its import alone takes seconds.
 {layout}
 - Per-sleeve cash is not in the result (cash is summed over sleeves); the per-sleeve values
