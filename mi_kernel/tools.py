@@ -291,6 +291,7 @@ def run_backtest(
     capacity: bool = True,
     scenarios: Sequence[str] = (),
     limits: Mapping[str, Any] | None = None,
+    tearsheet: bool = True,
 ) -> str:
     """Backtest a strategy on the run's clean bars with the engine; return its report's URI.
 
@@ -304,7 +305,7 @@ def run_backtest(
     and check it against ``limits`` (default: 20 % drawdown, 5 % daily loss, and the book's
     gross and position limits with a 10 % / 50 % allowance for drift).
     Writes report.json, returns, P&L attribution, fills, the capacity curve, the scenario
-    table and a quantstats tear sheet under ``backtests/<id>/``.
+    table and (unless ``tearsheet`` is False) a quantstats tear sheet under ``backtests/<id>/``.
     """
     from mi_kernel import backtest, compliance, data, metrics, portfolio, reporting
     from mi_kernel.backtest import trials
@@ -415,10 +416,10 @@ def run_backtest(
         report["scenarios_uri"] = ctx.write_table(
             table.reset_index(), f"{folder}/scenarios.parquet"
         )
+    report["tearsheet_uri"] = None
     if result.trades.empty:
         report["warnings"] = [*report["warnings"], NO_TRADES_WARNING]
-        report["tearsheet_uri"] = None
-    else:
+    elif tearsheet:
         tear = reporting.tearsheet(
             result.returns,
             bench,
