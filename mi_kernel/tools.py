@@ -332,9 +332,7 @@ def run_backtest(
         weights = backtest.apply_constraints(
             portfolio.signals_to_weights(_window(sig, start, end), **dict(params or {})), clip
         )
-        history = _window(bars, None, end)
-        market = backtest.Market.from_bars(history, actions=actions, universe=universe)
-        market = market.window(_window_start(start), None)
+        market = backtest.window_market(bars, start, end, actions=actions, universe=universe)
         parents.append(model_uri(version, ctx))
     else:
         weights, market = backtest.prepare(
@@ -444,10 +442,6 @@ def _limits(limits: Mapping[str, Any] | None, book: Any) -> Any:
             "max_position_weight": 1.5 * book.max_position,
         }
     return Limits(max_drawdown=0.2, max_daily_loss=0.05, **drift)
-
-
-def _window_start(start: str | None) -> pd.Timestamp | None:
-    return pd.Timestamp(start, tz="UTC") if start else None
 
 
 def _default_bars(ctx: RunContext) -> str:

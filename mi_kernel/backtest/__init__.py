@@ -26,7 +26,14 @@ from mi_kernel.backtest.costs import (
 from mi_kernel.backtest.engine import Execution, as_execution, simulate, target_panel
 from mi_kernel.backtest.market import SURVIVORSHIP_WARNING, Market
 from mi_kernel.backtest.result import BacktestResult
-from mi_kernel.backtest.run import WeightConstraint, apply_constraints, point_in_time, prepare, run
+from mi_kernel.backtest.run import (
+    WeightConstraint,
+    apply_constraints,
+    point_in_time,
+    prepare,
+    run,
+    window_market,
+)
 from mi_kernel.backtest.scenarios import (
     SCENARIOS,
     SHOCK_WINDOWS,
@@ -112,4 +119,5 @@ __all__ = [
     "target_panel",
     "to_weights_table",
     "trials",
+    "window_market",
 ]

@@ -128,9 +128,24 @@ def prepare(
     t0, t1 = utc_bound(start, "start"), utc_bound(end, "end")
     history = bars if t1 is None else bars[bars["ts"] <= t1]
     weights = apply_constraints(strategy(point_in_time(history, universe), **params), constraints)
-    market = Market.from_bars(history, actions=actions, universe=universe).window(t0, None)
+    market = window_market(bars, start, end, actions=actions, universe=universe)
     if t0 is not None:
         before = weights.loc[weights["ts"] < t0, "ts"]
         if not before.empty:
             weights = weights[weights["ts"] >= before.max()]
     return weights, market
+
+
+def window_market(
+    bars: pd.DataFrame,
+    start: str | pd.Timestamp | None = None,
+    end: str | pd.Timestamp | None = None,
+    *,
+    actions: pd.DataFrame | None = None,
+    universe: pd.DataFrame | None = None,
+) -> Market:
+    """The market traded between ``start`` and ``end``: built on every bar up to ``end`` (so
+    ADV and volatility are warm at ``start``), then cut to [start, end]."""
+    t0, t1 = utc_bound(start, "start"), utc_bound(end, "end")
+    history = bars if t1 is None else bars[bars["ts"] <= t1]
+    return Market.from_bars(history, actions=actions, universe=universe).window(t0, None)

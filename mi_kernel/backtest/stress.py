@@ -21,6 +21,7 @@ from mi_kernel.backtest.result import BacktestResult
 from mi_kernel.backtest.scenarios import Scenario, get_scenario
 from mi_kernel.backtest.strategies import get_strategy
 from mi_kernel.errors import ConfigError
+from mi_kernel.metrics import drawdown, max_drawdown
 from mi_kernel.schemas.tables import conform
 
 _LIMIT_TOL = 1e-9  # rounding allowance when comparing exposures to a limit
@@ -103,14 +104,12 @@ def simulate_scenarios(
 
 def _breaches(result: BacktestResult, limits: Limits) -> dict[str, Any]:
     """Bars (days for max_daily_loss) on which each limit is exceeded; NA where not set."""
-    eq = result.equity.to_numpy()
-    peak = np.maximum.accumulate(np.maximum(eq, result.initial_capital))
     held = result.weights.abs().to_numpy()
     days = np.asarray(pd.DatetimeIndex(result.equity.index).normalize())
     day_end = result.equity.groupby(days).last()
     day_ret = day_end / day_end.shift(1, fill_value=result.initial_capital) - 1.0
     value = {
-        "max_drawdown": 1.0 - eq / peak,
+        "max_drawdown": -drawdown(result.returns).to_numpy(),
         "max_gross_exposure": held.sum(axis=1),
         "max_position_weight": held.max(axis=1, initial=0.0),
         "max_daily_loss": -day_ret.to_numpy(),
@@ -136,9 +135,7 @@ def scenario_table(results: Mapping[str, BacktestResult], limits: Limits | None)
                 "scenario": label,
                 "pnl": float(eq[-1] - res.initial_capital),
                 "pnl_pct": float(eq[-1] / res.initial_capital - 1.0),
-                "max_drawdown": float(
-                    (eq / np.maximum.accumulate(np.maximum(eq, res.initial_capital))).min() - 1
-                ),
+                "max_drawdown": max_drawdown(res.returns),
                 "worst_bar_return": float(res.returns.min()),
                 "worst_bar": res.returns.idxmin(),
                 "no_fill_bars": int((~tradable).all(axis=1).sum()),
