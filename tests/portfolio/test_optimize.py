@@ -125,6 +125,6 @@ def test_bad_returns_raise_data_error_naming_columns() -> None:
 
 def test_singular_sample_covariance_is_refused_with_the_fix() -> None:
     rets = _random(n=4, k=6)  # 4 periods, 6 assets: the sample covariance is singular
-    with pytest.raises(DataError, match="not positive definite.*ledoit_wolf"):
+    with pytest.raises(DataError, match=r"not positive definite.*ledoit_wolf"):
         optimize(rets, "min_variance", covariance="sample")
     assert optimize(rets, "min_variance", covariance="ledoit_wolf").sum() == pytest.approx(1.0)
