@@ -8,6 +8,7 @@ implied, Black-Litterman), under the shared :class:`Constraints`.
 
 from __future__ import annotations
 
+from mi_kernel.portfolio.book import BookResult, OptimizerSpec, build_book, optimized_weights
 from mi_kernel.portfolio.constraints import Constraints, as_constraints, constraints_from_book
 from mi_kernel.portfolio.construction import CONSTRUCTIONS, Construction, signals_to_weights
 from mi_kernel.portfolio.decomposition import risk_decomposition
@@ -44,6 +45,7 @@ __all__ = [
     "HRP",
     "OPTIMIZERS",
     "BlackLittermanResult",
+    "BookResult",
     "Constraints",
     "Construction",
     "CovarianceName",
@@ -54,10 +56,12 @@ __all__ = [
     "MeanVariance",
     "Objective",
     "Optimizer",
+    "OptimizerSpec",
     "RiskParity",
     "Solution",
     "as_constraints",
     "black_litterman",
+    "build_book",
     "constraints_from_book",
     "efficient_frontier",
     "equilibrium_returns",
@@ -67,6 +71,7 @@ __all__ = [
     "make_covariance",
     "make_optimizer",
     "optimize",
+    "optimized_weights",
     "risk_decomposition",
     "signal_expected_returns",
     "signals_to_weights",

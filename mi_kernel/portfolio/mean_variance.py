@@ -150,8 +150,10 @@ def _feasible(x_w: np.ndarray, groups: list[Group], layout: Layout, prev: np.nda
         x[layout.block("t")] = np.abs(x_w - prev)
     for g in groups:
         lhs = g.a @ x
-        tol = 1e-9 * (1.0 + np.abs(g.b))
-        if (np.abs(lhs - g.b) > tol).any() if g.equality else (lhs > g.b + tol).any():
+        if g.equality:
+            if (np.abs(lhs - g.b) > 1e-9 * (1.0 + np.abs(g.b))).any():
+                return False
+        elif (lhs > g.b + 1e-12 * (1.0 + np.abs(g.b))).any():
             return False
     return True
 
