@@ -12,6 +12,7 @@ from mi_kernel.portfolio.book import BookResult, OptimizerSpec, build_book, opti
 from mi_kernel.portfolio.constraints import Constraints, as_constraints, constraints_from_book
 from mi_kernel.portfolio.construction import CONSTRUCTIONS, Construction, signals_to_weights
 from mi_kernel.portfolio.decomposition import risk_decomposition
+from mi_kernel.portfolio.definition import BookDefinition, as_book_definition
 from mi_kernel.portfolio.estimators import (
     HRP,
     EqualWeight,
@@ -45,6 +46,7 @@ __all__ = [
     "HRP",
     "OPTIMIZERS",
     "BlackLittermanResult",
+    "BookDefinition",
     "BookResult",
     "Constraints",
     "Construction",
@@ -59,6 +61,7 @@ __all__ = [
     "OptimizerSpec",
     "RiskParity",
     "Solution",
+    "as_book_definition",
     "as_constraints",
     "black_litterman",
     "build_book",
