@@ -1,0 +1,113 @@
+"""A book definition applied to a history of signals: the weights a backtest trades.
+
+:func:`book_weights` is the one place where a model's scores become a backtest's target
+weights, the same way notebook 06 and ``publish_portfolio`` build today's book:
+
+* no optimizer: :func:`mi_kernel.portfolio.signals_to_weights` with the book's construction;
+* an optimizer: :func:`mi_kernel.portfolio.optimized_weights` every ``rebalance_every``
+  dates on total-return prices (raw bars adjusted with the corporate actions known), with
+  the signal's IC as known at each date (:func:`known_ic`: a date's IC is stamped when its
+  labels are complete) and costs per unit traded from the engine's cost formulas
+  (:func:`unit_costs`);
+
+then the compliance limits (:func:`mi_kernel.compliance.apply_limits`) as the last word.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from mi_kernel import compliance, portfolio
+from mi_kernel.backtest.costs import Costs, impact_fee
+from mi_kernel.data.actions import adjust_bars
+from mi_kernel.labels import forward_returns
+from mi_kernel.models import daily_ic
+from mi_kernel.portfolio.definition import BookDefinition
+
+
+def known_ic(scores: pd.DataFrame, bars: pd.DataFrame, horizon: int) -> pd.DataFrame:
+    """Return the expanding mean rank IC of ``scores`` and its t-statistic, as known.
+
+    The rank IC of date ``s`` (scores vs the ``horizon``-session forward return) is known at
+    the close of ``s + horizon`` (the label's end); each row of the result is stamped there
+    and averages every IC known by then. Columns ``ic``, ``t``, ``n``; index = known time.
+    """
+    labels = forward_returns(bars, horizon)
+    frame = scores.merge(labels[["ts", "symbol", "ts_end", "label"]], on=["ts", "symbol"])
+    ic = daily_ic(frame["ts"], frame["score"], frame["label"]).dropna()
+    if ic.empty:
+        return pd.DataFrame(columns=["ic", "t", "n"], dtype="float64")
+    known_at = frame.groupby("ts")["ts_end"].max().reindex(ic.index)
+    series = pd.Series(ic.to_numpy(), index=pd.DatetimeIndex(known_at.to_numpy())).sort_index()
+    n = np.arange(1, len(series) + 1, dtype="float64")
+    mean = series.expanding().mean()
+    sd = series.expanding().std(ddof=1)
+    t = (mean / sd * np.sqrt(n)).fillna(0.0)
+    out = pd.DataFrame({"ic": mean.to_numpy(), "t": t.to_numpy(), "n": n}, index=series.index)
+    return out[~out.index.duplicated(keep="last")]
+
+
+def unit_costs(
+    costs: Costs, bars: pd.DataFrame, capital: float, trade_weight: float, window: int = 20
+) -> pd.Series:
+    """Cost per unit of weight traded, per symbol, from the engine's cost formulas.
+
+    Commission (bps), half the spread, the mean of the buy and sell taxes, and square-root
+    impact of trading ``trade_weight × capital`` at each symbol's ADV and volatility over the
+    last ``window`` bars of ``bars`` (pass only bars known before the first rebalance).
+    """
+    bps = costs.commission_bps + costs.spread_bps / 2 + (costs.buy_tax_bps + costs.sell_tax_bps) / 2
+    wide = bars.pivot(index="ts", columns="symbol", values=["close", "volume"]).sort_index()
+    close, volume = wide["close"].iloc[-window:], wide["volume"].iloc[-window:]
+    sigma = np.nan_to_num(np.asarray(close.pct_change(fill_method=None).std(ddof=1), float))
+    adv = np.asarray(volume.mean(), dtype="float64")
+    price = close.iloc[-1].to_numpy(dtype="float64")
+    qty = trade_weight * capital / price
+    impact = impact_fee(qty, price, adv, sigma, costs.impact_coef) / np.maximum(qty * price, 1e-300)
+    out = pd.Series(bps / 1e4 + np.nan_to_num(impact), index=close.columns, name="unit_cost")
+    return out.fillna(float(out.max()) if out.notna().any() else bps / 1e4)
+
+
+def book_weights(
+    scores: pd.DataFrame,
+    bars: pd.DataFrame,
+    definition: BookDefinition,
+    costs: Costs,
+    horizon: int,
+    actions: pd.DataFrame | None = None,
+    capital: float = 1e6,
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Return the target weights (and the optimizer's rebalance log) of ``definition``.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        ts, symbol, score: the signal over the backtest window (each date known at its close).
+    bars : DataFrame
+        Raw bars up to the end of the window (history before it is used for risk).
+    definition : BookDefinition
+    costs : Costs
+        The backtest's cost model (unit costs of the optimizer's cost term).
+    horizon : int
+        Sessions of the model's label (when a date's IC becomes known).
+    actions : DataFrame, optional
+        Corporate actions, to estimate risk on total-return prices.
+    capital : float
+        Book size for the impact term.
+    """
+    book = definition.book()
+    spec = definition.optimizer
+    if spec is None:
+        raw = portfolio.signals_to_weights(scores, **definition.construction)
+        return compliance.apply_limits(raw, book), None
+    prices = adjust_bars(bars, actions) if actions is not None and len(actions) else bars
+    returns = prices.pivot(index="ts", columns="symbol", values="close").sort_index()
+    returns = returns.pct_change(fill_method=None).iloc[1:]
+    first = scores["ts"].min()
+    unit = unit_costs(costs, bars[bars["ts"] <= first], capital, definition.max_position)
+    ic = known_ic(scores, prices, horizon)
+    weights, log = portfolio.optimized_weights(
+        scores, returns, spec, definition.constraints(), ic=ic, unit_costs=unit
+    )
+    return compliance.apply_limits(weights, book), log
