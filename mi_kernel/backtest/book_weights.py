@@ -21,6 +21,7 @@ import pandas as pd
 from mi_kernel import compliance, portfolio
 from mi_kernel.backtest.costs import Costs, impact_fee
 from mi_kernel.data.actions import adjust_bars
+from mi_kernel.errors import ConfigError
 from mi_kernel.labels import forward_returns
 from mi_kernel.models import daily_ic
 from mi_kernel.portfolio.definition import BookDefinition
@@ -111,3 +112,39 @@ def book_weights(
         scores, returns, spec, definition.constraints(), ic=ic, unit_costs=unit
     )
     return compliance.apply_limits(weights, book), log
+
+
+def current_book(
+    scores: pd.DataFrame,
+    history: pd.DataFrame,
+    bars: pd.DataFrame,
+    definition: BookDefinition,
+    costs: Costs,
+    horizon: int,
+    actions: pd.DataFrame | None = None,
+    capital: float = 1e6,
+) -> portfolio.BookResult:
+    """Optimise today's book from today's ``scores``, as :func:`book_weights` would.
+
+    ``history`` is the signal's past scores (e.g. the model's walk-forward out-of-sample
+    predictions: ts, symbol, score), from which the IC known today is measured; ``bars``
+    are the raw bars up to today. Needs ``definition.optimizer``.
+    """
+    spec = definition.optimizer
+    if spec is None:
+        raise ConfigError("the book has no optimizer: use signals_to_weights for rank books")
+    today = scores["ts"].max()
+    prices = adjust_bars(bars, actions) if actions is not None and len(actions) else bars
+    prices = prices[prices["ts"] <= today]
+    returns = prices.pivot(index="ts", columns="symbol", values="close").sort_index()
+    returns = returns.pct_change(fill_method=None).iloc[1:]
+    ic = known_ic(history[history["ts"] <= today], prices, horizon)
+    known = ic[ic.index <= today]
+    est_ic, est_t = (
+        (float(known["ic"].iloc[-1]), float(known["t"].iloc[-1])) if len(known) else (0, 0)
+    )
+    unit = unit_costs(costs, bars[bars["ts"] <= today], capital, definition.max_position)
+    latest = scores[scores["ts"] == today].set_index("symbol")["score"]
+    return portfolio.build_book(
+        latest, returns, spec, definition.constraints(), est_ic, est_t, None, unit
+    )
