@@ -7,6 +7,7 @@ run: P&L, drawdown, worst bar, bars without fills and the breaches of :class:`Li
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -18,9 +19,9 @@ from mi_kernel.backtest.costs import Costs
 from mi_kernel.backtest.engine import Execution, simulate
 from mi_kernel.backtest.market import Market
 from mi_kernel.backtest.result import BacktestResult
-from mi_kernel.backtest.scenarios import Scenario, get_scenario
+from mi_kernel.backtest.scenarios import SHOCK_WINDOWS, Scenario, get_scenario, index_returns
 from mi_kernel.backtest.strategies import get_strategy
-from mi_kernel.errors import ConfigError
+from mi_kernel.errors import ConfigError, DataError
 from mi_kernel.metrics import drawdown, max_drawdown
 from mi_kernel.schemas.tables import conform
 
@@ -209,3 +210,90 @@ def run_scenarios(
         strategy_params=strategy_params,
     )
     return scenario_table(results, lim)
+
+
+class LimitDefaults(BaseModel):
+    """How a book's limits become the risk limits its stress runs are checked against.
+
+    Attributes
+    ----------
+    max_drawdown, max_daily_loss : float
+        Fractions of equity (0.2 = a 20 % fall from the peak; 0.05 = 5 % in a day).
+    gross_drift, position_drift : float
+        Allowance for positions drifting with prices between rebalances: the book's
+        ``max_gross`` × 1.1 and ``max_position`` × 1.5 by default.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_drawdown: float = Field(default=0.2, gt=0.0, le=1.0)
+    max_daily_loss: float = Field(default=0.05, gt=0.0, le=1.0)
+    gross_drift: float = Field(default=1.1, ge=1.0)
+    position_drift: float = Field(default=1.5, ge=1.0)
+
+
+def limits_for_book(
+    max_gross: float | None = None,
+    max_position: float | None = None,
+    defaults: LimitDefaults | None = None,
+) -> Limits:
+    """Return the :class:`Limits` of a book with ``max_gross`` / ``max_position`` (or none)."""
+    d = defaults or LimitDefaults()
+    return Limits(
+        max_drawdown=d.max_drawdown,
+        max_daily_loss=d.max_daily_loss,
+        max_gross_exposure=None if max_gross is None else d.gross_drift * max_gross,
+        max_position_weight=None if max_position is None else d.position_drift * max_position,
+    )
+
+
+def _replay_length(scenario: Scenario | str) -> int:
+    name = scenario if isinstance(scenario, str) else scenario.name
+    for window in SHOCK_WINDOWS:
+        if name.startswith(window):
+            return len(index_returns(window))
+    return 1
+
+
+def stress_current_book(
+    weights: pd.Series,
+    market: Market,
+    scenarios: Sequence[Scenario | str],
+    costs: Costs | dict[str, Any] | None = None,
+    limits: Limits | None = None,
+    execution: Execution | dict[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Hold today's book through each scenario replayed onto the market's last bars.
+
+    Each scenario of :data:`SCENARIOS` replays its window onto the last bars of ``market``
+    (betas from the bars before it); the book is bought on the bar before the longest window
+    starts and held. So the table answers: "had the last weeks been autumn 2008, with this
+    book on, what would we have lost?" Same columns as :func:`run_scenarios`.
+    """
+    n = max((_replay_length(s) for s in scenarios), default=1)
+    if n + 2 > market.shape[0]:
+        raise DataError(
+            f"the market has {market.shape[0]} bars; the scenarios need {n + 2} to hold the "
+            "book through them — pass a longer history"
+        )
+    row = market.shape[0] - n - 2
+    held = weights[weights != 0.0]
+    col = {s: j for j, s in enumerate(market.symbols)}
+    priced = [s for s in held.index if s in col and np.isfinite(market.close[row, col[s]])]
+    left_out = sorted(set(map(str, held.index)) - set(map(str, priced)))
+    if left_out:
+        warnings.warn(
+            f"{len(left_out)} held name(s) had no price when the replay starts "
+            f"({market.ts[row]:%Y-%m-%d}) and are left out of the stress: {left_out[:10]}",
+            stacklevel=2,
+        )
+    table = pd.DataFrame(
+        {
+            "ts": market.ts[row],
+            "symbol": [str(s) for s in priced],
+            "weight": held[priced].to_numpy(),
+        }
+    )
+    out = run_scenarios(table, market, scenarios, costs, limits, lag=1, execution=execution)
+    out.attrs["left_out"] = left_out
+    return out
