@@ -2,8 +2,10 @@
 
 Notebooks, the CLI, the dashboards and the MCP server all call these. Inputs and outputs are
 URIs of artifacts inside a run (``run://<run_id>/<path>``); every tool writes into the
-*current* run (see :func:`mi_kernel.runstore.use_run` / :func:`mi_kernel.session`), records
-the datasets it read with their content hashes, and emits an Event Envelope with its lineage.
+*current* run (see :func:`mi_kernel.runstore.use_run` / :func:`mi_kernel.session`), and emits
+an Event Envelope with its lineage. The datasets a tool reads through ``mi_kernel.data`` are
+recorded as the run's inputs, with their content hashes, by the run itself
+(:func:`mi_kernel.runstore.context.record_read`).
 """
 
 from __future__ import annotations
@@ -68,7 +70,6 @@ def fetch_market_data(
         "end": end,
     }
     uri = _write_new(ctx, bars, f"data/{_slug(name)}.parquet", {**meta, "sha256": digest})
-    ctx.record_input(source, f"catalog://{source}", digest, rows=len(bars))
     ctx.emit(
         "market_data.fetched",
         {"uri": uri, "rows": len(bars), "symbols": len(names), "source": source},
@@ -142,9 +143,6 @@ def compute_features(parquet_uri: str, recipe_id: str = "core", market: str | No
         extra["sectors"] = data.load_sectors(source).set_index("symbol")["sector"]
     if recipe.macro_sources:
         extra["macro"] = {k: v for k, v in data.load_macro().items() if k in recipe.macro_sources}
-    if "fundamentals" in extra:
-        digest = sha256_frame(extra["fundamentals"])
-        ctx.record_input(f"{source}:fundamentals", f"catalog://{source}", digest)
     table = features.compute_features(bars, recipe_id, market=market_series, **extra)
     meta = {
         "recipe_id": recipe_id,
@@ -179,10 +177,7 @@ def train_model(
             f"{feature_table_uri} has no recorded bars lineage; compute it with compute_features()"
         )
     bars = _read(ctx, meta["bars_uri"])
-    spec = labels.parse_label_def(label_def)
-    lab = labels.forward_returns(bars, spec.horizon)
-    if spec.kind == "classification":
-        lab = lab.assign(label=(lab["label"] > 0).astype("float64"))
+    lab = labels.make_labels(bars, label_def)  # NaN returns stay NaN labels: not trained on
     cfg = models.TrainConfig.model_validate(dict(config or {}))
     model = models.train(feats, lab, label_def, cfg, inputs=(feature_table_uri,))
     folder = f"models/{model.model_version}"
@@ -292,48 +287,79 @@ def run_backtest(
     scenarios: Sequence[str] = (),
     limits: Mapping[str, Any] | None = None,
     tearsheet: bool = True,
+    book: Mapping[str, Any] | None = None,
+    policies: Mapping[str, Any] | None = None,
 ) -> str:
     """Backtest a strategy on the run's clean bars with the engine; return its report's URI.
 
     ``strategy_id`` is a registered strategy (``mi_kernel.backtest.STRATEGIES``) or
     ``model:<model_version>``, which trades the model's walk-forward out-of-sample predictions.
-    The engine trades the raw bars with the source's corporate actions and point-in-time
-    universe when the catalog has them (a report without them carries a loud warning).
-    Every backtest is a trial in the ledger; the deflated Sharpe ratio counts every variant
-    ever tried on the same data. ``oos_start`` splits the report in-sample / out-of-sample.
-    ``scenarios`` (keys of ``mi_kernel.backtest.SCENARIOS``) replay stresses on the same book
-    and check it against ``limits`` (default: 20 % drawdown, 5 % daily loss, and the book's
-    gross and position limits with a 10 % / 50 % allowance for drift).
-    Writes report.json, returns, P&L attribution, fills, the capacity curve, the scenario
-    table and (unless ``tearsheet`` is False) a quantstats tear sheet under ``backtests/<id>/``.
+    ``book`` is a book definition (``mi_kernel.portfolio.BookDefinition``: limits,
+    construction, optimizer, policies), the same a published portfolio is built from; a model
+    traded with a book is built by it (rank construction or the optimizer, rebalanced point in
+    time) and guarded by its policies inside the simulation. ``constraints`` (a compliance
+    book) and ``params`` (rank construction) are the older, book-less way; ``policies``
+    overrides the book's. The engine trades the raw bars with the source's corporate actions
+    and point-in-time universe when the catalog has them (a report without them carries a
+    loud warning). Every backtest is a trial in the ledger; the deflated Sharpe ratio counts
+    every variant ever tried on the same data. ``oos_start`` splits the report in-sample /
+    out-of-sample. ``scenarios`` (keys of ``mi_kernel.backtest.SCENARIOS``) replay stresses on
+    the same book against ``limits`` (default: ``backtest.limits_for_book`` of the book).
+    Writes report.json, returns, P&L attribution, fills, policy events, rebalances, the
+    capacity curve, the scenario table and (unless ``tearsheet`` is False) a quantstats tear
+    sheet under ``backtests/<id>/``.
     """
-    from mi_kernel import backtest, compliance, data, metrics, portfolio, reporting
-    from mi_kernel.backtest import trials
+    from mi_kernel import backtest, compliance, data, labels, portfolio
 
     ctx = current_run()
     bars_uri = bars_uri or _default_bars(ctx)
     bars = _read(ctx, bars_uri)
     source = ctx.store.read_meta(bars_uri).get("source", "")
     actions, universe = data.load_actions(source), data.load_membership(source)
-    for name, table in (("corporate_actions", actions), ("membership", universe)):
-        if table is not None:
-            ctx.record_input(f"{source}:{name}", f"catalog://{source}", sha256_frame(table))
-    cost_cfg = backtest.Costs.model_validate(dict(costs or {}))
+    cost_cfg = backtest.as_costs(dict(costs or {}))
     ex = backtest.as_execution(dict(execution or {}))
-    book = compliance.Book.model_validate(dict(constraints)) if constraints else None
-    clip = (lambda w: compliance.apply_limits(w, book)) if book else None
-    parents = [bars_uri]
+    definition = None
+    if book is not None:
+        definition = portfolio.as_book_definition(book)
+        if source in data.UNIVERSES:
+            table = data.load_sectors(source)
+            definition = definition.with_sectors(
+                dict(zip(table["symbol"].astype(str), table["sector"].astype(str), strict=True))
+            )
+    compliance_book = (
+        definition.book()
+        if definition
+        else compliance.Book.model_validate(dict(constraints))
+        if constraints
+        else None
+    )
+    pol = (
+        backtest.as_policies(dict(policies))
+        if policies is not None
+        else (definition.policies if definition else None)
+    )
+    parents, rebalances = [bars_uri], None
+    clip = (lambda w: compliance.apply_limits(w, compliance_book)) if compliance_book else None
     if strategy_id.startswith("model:"):
         version = strategy_id.removeprefix("model:")
-        oos = pd.read_parquet(
-            ctx.store.resolve(model_uri(version, ctx)) / "oos_predictions.parquet"
+        folder_uri = model_uri(version, ctx)
+        oos = _read(ctx, f"{folder_uri}/oos_predictions.parquet")
+        scores = _window(
+            oos.rename(columns={"prediction": "score"})[["ts", "symbol", "score"]], start, end
         )
-        sig = oos.rename(columns={"prediction": "score"})[["ts", "symbol", "score"]]
-        weights = backtest.apply_constraints(
-            portfolio.signals_to_weights(_window(sig, start, end), **dict(params or {})), clip
-        )
+        if definition is None:
+            weights = backtest.apply_constraints(
+                portfolio.signals_to_weights(scores, **dict(params or {})), clip
+            )
+        else:
+            card = load_model(version, ctx).card
+            horizon = labels.parse_label_def(card.label).horizon
+            history = bars if end is None else bars[bars["ts"] <= pd.Timestamp(end, tz="UTC")]
+            weights, rebalances = backtest.book_weights(
+                scores, history, definition, cost_cfg, horizon, actions=actions
+            )
         market = backtest.window_market(bars, start, end, actions=actions, universe=universe)
-        parents.append(model_uri(version, ctx))
+        parents.append(folder_uri)
     else:
         weights, market = backtest.prepare(
             strategy_id,
@@ -345,57 +371,74 @@ def run_backtest(
             universe=universe,
             **dict(params or {}),
         )
-    result = backtest.simulate(weights, market, cost_cfg, execution=ex)
+    variant: dict[str, Any] = {"params": dict(params or {}), "constraints": dict(constraints or {})}
+    if definition is not None:
+        variant["book"] = definition.record()
+    ev = backtest.evaluate(
+        weights,
+        market,
+        strategy_id=strategy_id,
+        variant=variant,
+        costs=cost_cfg,
+        execution=ex,
+        policies=pol,
+        ledger=ctx.store.ledger,
+        run_id=ctx.run_id,
+        data_hash=ctx.hash_of(bars_uri),
+        start=start,
+        end=end,
+        detail={"step": ctx.step},
+        capacity=capacity,
+        scenarios=scenarios,
+        limits=backtest.Limits.model_validate(dict(limits)) if limits is not None else None,
+        book=definition,
+        rebalances=rebalances,
+    )
+    described = {"cost_config": cost_cfg.model_dump(), "execution": ex.model_dump()}
+    return _write_backtest(
+        ctx, ev, strategy_id, benchmark, oos_start, actions, bars_uri, tearsheet, parents, described
+    )
+
+
+def _write_backtest(
+    ctx: RunContext,
+    ev: Any,
+    strategy_id: str,
+    benchmark: str | None,
+    oos_start: str | None,
+    actions: pd.DataFrame | None,
+    bars_uri: str,
+    tearsheet: bool,
+    parents: list[str],
+    described: dict[str, Any],
+) -> str:
+    from mi_kernel import data, reporting
+
+    result = ev.result
     level = data.load_benchmark(benchmark) if benchmark else None
     bench = level.pct_change().dropna() if level is not None else None
-    active = reporting.active_returns(result)
-    data_hash = ctx.hash_of(bars_uri)
-    variant = {"params": dict(params or {}), "constraints": dict(constraints or {})}
-    vid = trials.variant_id(
-        strategy_id,
-        variant | {"execution": ex.model_dump()},
-        cost_cfg.model_dump(),
-        start,
-        end,
-        data_hash,
-    )
-    trials.record_trial(
-        ctx.store.ledger,
-        ctx.run_id,
-        vid,
-        strategy_id,
-        data_hash,
-        metrics.sharpe(active),
-        len(active),
-        {"step": ctx.step},
-    )
-    try:
-        deflated = trials.deflated_from_ledger(active, ctx.store.ledger, data_hash, variant_id=vid)
-        boot = {
-            stat: metrics.bootstrap_ci(active, stat, reps=500)
-            for stat in ("sharpe", "mean", "max_drawdown")
-        }
-    except ConfigError as exc:  # e.g. nothing traded: no Sharpe ratio to deflate or bootstrap
-        n = len(trials.ledger_trials(ctx.store.ledger, data_hash))
-        deflated = {"n_trials": max(n, 1), "trial_sharpe_var": 0.0, "dsr": None, "note": str(exc)}
-        boot = {}
     report = reporting.backtest_report(
         result,
         bench,
-        n_trials=deflated["n_trials"],
-        sr_variance=deflated["trial_sharpe_var"],
+        n_trials=ev.deflated["n_trials"],
+        sr_variance=ev.deflated["trial_sharpe_var"],
         split=oos_start,
     )
     if actions is None:
         report["warnings"] = [*report["warnings"], NO_ACTIONS_WARNING]
+    events = result.policy_events
     report.update(
         strategy_id=strategy_id,
-        variant_id=vid,
-        cost_config=cost_cfg.model_dump(),
-        execution=ex.model_dump(),
+        variant_id=ev.variant_id,
+        **described,
         bars_uri=bars_uri,
-        trials=deflated,
-        bootstrap=boot,
+        trials=ev.deflated,
+        bootstrap=ev.bootstrap,
+        policy_events=events.drop(columns=["ts"])
+        .assign(ts=events["ts"].astype(str))
+        .to_dict(orient="records")
+        if len(events)
+        else [],
     )
     folder = f"backtests/{_slug(strategy_id)}"
     ctx.write_table(
@@ -403,17 +446,27 @@ def run_backtest(
     )
     ctx.write_table(result.attribution.reset_index(), f"{folder}/attribution.parquet")
     ctx.write_table(result.trades, f"{folder}/fills.parquet")
-    if capacity:
-        curve = backtest.capacity_curve(weights, market, cost_cfg, execution=ex)
-        report["capacity_uri"] = ctx.write_table(curve, f"{folder}/capacity.parquet")
-    if scenarios:
-        table = backtest.run_scenarios(
-            weights, market, list(scenarios), cost_cfg, _limits(limits, book), execution=ex
+    ctx.write_table(events, f"{folder}/policy_events.parquet")
+    for event in events.itertuples():
+        ctx.emit(
+            "policy.triggered",
+            {
+                "strategy_id": strategy_id,
+                "policy": event.policy,
+                "action": event.action,
+                "message": event.message,
+            },
+            parents=[bars_uri],
+            ts_event=pd.Timestamp(event.ts).to_pydatetime(),
         )
-        report["scenarios"] = table.reset_index().to_dict(orient="records")
-        report["scenarios_uri"] = ctx.write_table(
-            table.reset_index(), f"{folder}/scenarios.parquet"
-        )
+    if ev.rebalances is not None:
+        report["rebalances_uri"] = ctx.write_table(ev.rebalances, f"{folder}/rebalances.parquet")
+    if ev.capacity is not None:
+        report["capacity_uri"] = ctx.write_table(ev.capacity, f"{folder}/capacity.parquet")
+    if ev.scenarios is not None:
+        table = ev.scenarios.reset_index()
+        report["scenarios"] = table.to_dict(orient="records")
+        report["scenarios_uri"] = ctx.write_table(table, f"{folder}/scenarios.parquet")
     report["tearsheet_uri"] = None
     if result.trades.empty:
         report["warnings"] = [*report["warnings"], NO_TRADES_WARNING]
@@ -428,20 +481,6 @@ def run_backtest(
     uri = ctx.write_json(reporting.jsonable(report), f"{folder}/report.json")
     ctx.emit("backtest.completed", {"uri": uri, "strategy_id": strategy_id}, parents=parents)
     return uri
-
-
-def _limits(limits: Mapping[str, Any] | None, book: Any) -> Any:
-    from mi_kernel.backtest import Limits
-
-    if limits is not None:
-        return Limits.model_validate(dict(limits))
-    drift = {}
-    if book is not None:
-        drift = {
-            "max_gross_exposure": 1.1 * book.max_gross,
-            "max_position_weight": 1.5 * book.max_position,
-        }
-    return Limits(max_drawdown=0.2, max_daily_loss=0.05, **drift)
 
 
 def _default_bars(ctx: RunContext) -> str:

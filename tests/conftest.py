@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from mi_kernel.runstore import RunStore
+from mi_kernel.runstore.context import _CURRENT
 
 
 def _writable(path: Path) -> None:
@@ -39,3 +41,11 @@ def _isolated_runs_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     """No test writes into the project's runs/ folder by accident."""
     monkeypatch.setenv("MI_RUNS_ROOT", str(tmp_path / "runs"))
     os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture(autouse=True)
+def _no_current_run() -> Iterator[None]:
+    """A run a test made current (``mi.session``) is not current in the next test."""
+    token = _CURRENT.set(None)
+    yield
+    _CURRENT.reset(token)

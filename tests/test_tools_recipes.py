@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 import mi_kernel as mi
-from mi_kernel import tools
-from mi_kernel.runstore import RunStore
+from mi_kernel import data, tools
+from mi_kernel.runstore import RunStore, sha256_frame
 
 
 def test_recipes_get_their_inputs_from_the_bars_lineage(store: RunStore) -> None:
@@ -21,5 +21,7 @@ def test_recipes_get_their_inputs_from_the_bars_lineage(store: RunStore) -> None
         assert meta["recipe_id"] == recipe and len(meta["recipe_digest"]) == 16
     fundamentals = mi.read_table(f"run://{ctx.run_id}/features/fundamental.parquet")
     assert {"bp", "ep", "roe", "bp_sn"} <= set(fundamentals.columns)
-    assert any(i.name == "synthetic_bars:fundamentals" for i in store.seal(ctx.run_id).inputs)
+    inputs = {i.name: i for i in store.seal(ctx.run_id).inputs}  # every catalog read, hashed
+    assert {"synthetic_bars", "synthetic_fundamentals", "fama_french", "factor_etfs"} <= set(inputs)
+    assert inputs["synthetic_fundamentals"].sha256 == sha256_frame(data.load_fundamentals())
     assert isinstance(fundamentals["ts"].iloc[0], pd.Timestamp)

@@ -6,7 +6,8 @@ so a typo or a bad value stops the notebook at once with a message naming the pa
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -22,6 +23,15 @@ class AgentParams(BaseModel):
     @property
     def adhoc(self) -> bool:
         return not self.run_id
+
+    @classmethod
+    def from_cell(cls, namespace: Mapping[str, Any]) -> Self:
+        """Validate the parameters a notebook's ``parameters`` cell set (pass ``globals()``).
+
+        Only this model's fields are read from ``namespace``; a missing one takes its
+        default (or fails validation when it has none).
+        """
+        return cls.model_validate({k: namespace[k] for k in cls.model_fields if k in namespace})
 
 
 class IngestParams(AgentParams):
@@ -66,6 +76,11 @@ class PortfolioParams(AgentParams):
     signals_ref_uri: str
     book: dict[str, Any]
     sector_source: str = "sp500_ohlcv"
+    label_def: str = "fwd_ret_5d"
+    costs: dict[str, Any] = Field(default_factory=dict)
+    execution: dict[str, Any] = Field(default_factory=dict)
+    scenarios: tuple[str, ...] = ()
+    capital: float = Field(1e6, gt=0)
 
 
 class ComplianceParams(AgentParams):

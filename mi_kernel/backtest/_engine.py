@@ -13,13 +13,52 @@ Each bar ``t`` runs these events in this order:
    position and the remaining quantity and display size of its working orders (target and
    explicit orders that arrived before ``t``) and divides their limit and stop prices and the
    last close (so they mean the same in new shares); the queue ahead of an order stays.
-2. **New instructions.** A target weight ``target[t, j]`` (NaN = no new target) replaces the
-   asset's working target order by ``w * E / px - shares`` shares, where ``px`` is the
-   execution reference price (open if ``fill_at`` = 0, close if 1; the last close if the bar is
-   missing) and ``E`` is the book's equity at those prices (the sleeve's own equity in sleeve
-   mode). Differences below ``1e-9`` of ``E`` in value are not traded. Explicit orders whose
-   arrival bar is ``t`` start working.
-3. **Fills**, only where ``tradable[t, j]`` (a bar, not halted, the venue open; universe
+2. **Risk policies** (parameters ``pol``: :data:`mi_kernel.risk.policies.KERNEL_PARAMS`, then
+   the de-risk schedule; each policy is off at its neutral values), decided from the closes
+   up to ``t - 1`` only. Let ``E1`` and ``E2`` be the equity after bars ``t - 1`` and
+   ``t - 2`` (the initial capital before the first bar), ``P`` the running peak of the
+   initial capital and the equity up to ``t - 1``, the drawdown ``D = (P - E1) / P``, the
+   loss from ``a`` to ``b`` ``(a - b) / a`` (0 when ``a <= 0``) and ``G`` the gross exposure
+   after bar ``t - 1`` (event 7). In this order, each recording its events:
+
+   - kill switch: if it is on and ``t`` is its release bar it goes off (*kill reset*). If it
+     is off it fires when ``D > kill_drawdown``, the loss from ``E2`` to ``E1`` exceeds
+     ``kill_bar_loss`` or ``G > kill_gross`` (one event per condition beyond) and stays on
+     through bar ``t + kill_reset_after - 1`` (for the rest of the run when that is inf);
+   - circuit breaker (``breaker_window`` ``n`` >= 1): released likewise on its release bar;
+     if off, it trips when the loss from the equity after bar ``t - 1 - n`` (the initial
+     capital before the first bar) to ``E1`` exceeds ``breaker_loss``, and stays on through
+     bar ``t + breaker_cooldown - 1``;
+   - de-risk (schedule of (threshold, scale) levels, thresholds increasing): with ``d`` the
+     number of thresholds ``<= D`` and ``l`` the current level (0 at the start), if
+     ``d >= l`` the level becomes ``d``; otherwise it steps down one level at a time, not
+     below ``d``, while ``D < threshold[l] - derisk_hysteresis`` (``threshold[l]`` the
+     threshold of the level being left). The bar's scale ``s`` is the scale of level ``l``
+     (1 at level 0).
+
+   The bar is *blocked* while the kill switch or the circuit breaker is on.
+3. **New instructions.** The book's intended weight ``W[j]`` is the last target weight
+   ``target[., j]`` given (NaN = no new target; ``W`` is NaN before the first and after a
+   delisting). When the row ``target[t]`` holds a weight, the pre-trade check (``pre_trade``
+   1 clip, 2 refuse) looks at the book the row asks for (its weights over ``W``): its
+   largest ``|w|`` against ``max_position`` and its gross ``sum |w|`` against ``max_gross``,
+   beyond meaning by more than ``1e-9``. *Refuse* ignores the whole row (``W`` unchanged);
+   otherwise the row's weights replace those of ``W``. The effective weight is
+   ``e[j] = s * h(W)[j]``: ``h`` is the identity, or with *clip* caps ``|w|`` at
+   ``max_position`` (where beyond) and then scales the whole book by ``max_gross / gross``
+   (where its gross is beyond). A target order of weight ``w`` is ``w * E / px - shares``
+   shares, where ``px`` is the execution reference price (open if ``fill_at`` = 0, close if
+   1; the last close if the bar is missing) and ``E`` is the book's equity at those prices
+   (the sleeve's own equity in sleeve mode); differences below ``1e-9`` of ``E`` in value
+   are not traded (and no price to size with means no order). Every asset with an intended
+   weight gets a new target order of weight ``e[j]``, replacing its working one, when the
+   row gave it a weight (not refused) or ``e[j]`` differs from the weight of its last target
+   order (a new scale or clip factor, or the first bar after a block). Explicit orders whose
+   arrival bar is ``t`` start working. But on a blocked bar no target order is placed:
+   every working target order is cancelled (replaced by a target of 0 in every asset while
+   the kill switch is on with ``kill_flatten``), explicit orders arriving on ``t`` are
+   dropped and working ones cancelled; the row still updates ``W``.
+4. **Fills**, only where ``tradable[t, j]`` (a bar, not halted, the venue open; universe
    membership limits what a strategy may pick, not trading: a book can always sell a name
    that left the index). All sells (quantity < 0) of the bar first, then all buys. Per asset
    the orders fill in this order: the target order, then explicit orders by arrival. Each
@@ -56,15 +95,25 @@ Each bar ``t`` runs these events in this order:
    asset's cumulative quantity in the bar (a fill pays the increase it causes, so the order
    of fills within a bar does not change an asset's total impact). Fills are recorded in
    that order: sells, explicit buys, target buys, delistings.
-4. **Delistings.** Where ``delist[t, j]``, the position is closed at
+5. **Delistings.** Where ``delist[t, j]``, the position is closed at
    ``close * (1 + delist_ret)`` (the last close if the bar has none) with no trading cost,
-   and the asset's orders are cancelled.
-5. **Carry and marking.** Shorts pay the borrow fee for ``years[t]`` of calendar time at the
+   the asset's orders are cancelled and its intended weight forgotten.
+6. **Carry and marking.** Shorts pay the borrow fee for ``years[t]`` of calendar time at the
    close (last close where the bar is missing); equity is cash plus positions at those closes.
+7. **Post-trade check.** The gross exposure ``sum |shares * close| / equity`` and the
+   largest ``|shares * close| / equity`` after the bar (inf with positions and equity
+   ``<= 0``) are measured; with ``post_trade`` on, each beyond ``max_gross`` /
+   ``max_position`` by more than ``1e-9`` is recorded as a breach event (nothing is done).
 
 Unfilled quantity of the target order keeps working on later bars until a new target
-replaces it; explicit orders work until filled, cancelled by a delisting, or past their
-last bar ``o_until``.
+replaces it; explicit orders work until filled, cancelled by a delisting or a blocked bar, or
+past their last bar ``o_until``. Policy events are rows (bar, code, asset or -1, value,
+threshold) with the codes of :data:`mi_kernel.risk.policies.EVENT_KINDS`, in the order they
+happen: kill switch, circuit breaker, de-risk, pre-trade, post-trade (a limit check
+records the position before the gross). Values are the measure
+(a reset's value is the bars it was on, its threshold NaN); a clip or refusal of a position
+names the asset of the largest ``|w|``; de-risk thresholds are the threshold crossed
+(``threshold - hysteresis`` when restoring).
 """
 
 from __future__ import annotations
@@ -85,6 +134,50 @@ C_COMM, C_SPREAD, C_IMPACT, C_TAX, C_BORROW = range(5)
 N_COSTS = 5
 _DUST = 1e-9
 _FILL_COLS = 10  # t, j, order, qty, price, commission, spread, impact, taxes, adv/sigma-free
+#: Policy parameter indices (mi_kernel.risk.policies.KERNEL_PARAMS).
+(
+    Q_KILL_DD,
+    Q_KILL_LOSS,
+    Q_KILL_GROSS,
+    Q_KILL_FLATTEN,
+    Q_KILL_RESET,
+    Q_BREAK_WINDOW,
+    Q_BREAK_LOSS,
+    Q_BREAK_COOLDOWN,
+    Q_HYSTERESIS,
+    Q_MAX_GROSS,
+    Q_MAX_POS,
+    Q_PRE_TRADE,
+    Q_POST_TRADE,
+    Q_SCHEDULE,  # first of the de-risk schedule's (threshold, scale) pairs
+) = range(14)
+#: Pre-trade modes (mi_kernel.risk.policies.PRE_TRADE_MODES).
+PRE_OFF, PRE_CLIP, PRE_REFUSE = range(3)
+#: Policy event codes (mi_kernel.risk.policies.EVENT_KINDS).
+(
+    EV_KILL_DRAWDOWN,
+    EV_KILL_BAR_LOSS,
+    EV_KILL_GROSS,
+    EV_KILL_RESET,
+    EV_BREAKER_TRIP,
+    EV_BREAKER_RESET,
+    EV_DERISK_DOWN,
+    EV_DERISK_UP,
+    EV_CLIP_POSITION,
+    EV_CLIP_GROSS,
+    EV_REFUSE_POSITION,
+    EV_REFUSE_GROSS,
+    EV_POST_POSITION,
+    EV_POST_GROSS,
+) = range(14)
+#: Slots of the policy state: running equity peak, de-risk level, release bars of the kill
+#: switch and the circuit breaker (-1: off; inf: latched).
+S_PEAK, S_LEVEL, S_KILL, S_BREAK = range(4)
+#: Rows of the per-asset weight state: the intended weight W (last target weight given), the
+#: weight of the asset's last target order (NaN: none since a block) and the effective weight.
+W_INTENDED, W_PLACED, W_EFFECTIVE = range(3)
+_EVENT_COLS = 5  # t, code, asset (-1: the book), value, threshold
+_LIMIT_TOL = 1e-9  # a limit is breached when exceeded by more than this
 
 
 @njit(cache=True)
@@ -208,14 +301,26 @@ def run_engine(
     cash_limit: bool,
     sleeves: bool,
     initial_capital: float,
+    pol: np.ndarray,
 ) -> tuple[
-    np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
 ]:
     """Simulate the book; see the module docstring for the rules.
 
     Orders (explicit) are rows ``k`` of the ``o_*`` arrays sorted by arrival bar ``o_t``;
     target orders get ids ``-1`` in the fills. ``o_type``: 0 market, 1 limit, 2 stop;
-    ``o_display`` > 0 makes a limit order an iceberg.
+    ``o_display`` > 0 makes a limit order an iceberg. ``pol`` (13 + 2K,) holds the risk
+    policies packed by :meth:`mi_kernel.risk.policies.Policies.kernel_params`: 13 parameters
+    (neutral values: off), then the K (threshold, scale) pairs of the de-risk schedule.
 
     Returns
     -------
@@ -228,6 +333,8 @@ def run_engine(
     fills : (F, 10) one row per fill: t, j, order id, signed qty, price, commission, spread,
         impact, taxes, delisting flag (1 for a delisting close-out).
     unfilled : (T,) value of target-order quantity still working after bar t.
+    events : (E, 5) policy events: t, code, asset (-1: the book), value, threshold.
+    scale : (T,) de-risk scale of the targets of bar t (1 without de-risking).
     """
     n_t, n_a = close.shape
     n_o = o_t.shape[0]
@@ -254,6 +361,11 @@ def run_engine(
     buy_q, buy_p = np.zeros(n_a), np.zeros(n_a)
     bar_q = np.zeros(n_a)  # shares each asset has traded in the current bar (for impact)
     nxt = 0  # next explicit order to arrive
+    wts = np.full((3, n_a), np.nan)  # weight state (W_* rows)
+    ps = np.array([initial_capital, 0.0, -1.0, -1.0])  # policy state (S_* slots)
+    gross_out, scale_out = np.zeros(n_t), np.ones(n_t)
+    events = np.zeros((16, _EVENT_COLS))
+    n_e = 0
     for t in range(n_t):
         # 1. corporate actions
         for j in range(n_a):
@@ -290,24 +402,36 @@ def run_engine(
         for j in range(n_a):
             if shares[j] != 0.0:
                 eq_ref[j if sleeves else 0] += shares[j] * px[j]
-        # 2. new instructions
-        for j in range(n_a):
-            w = target[t, j]
-            if not np.isnan(w):
-                e = eq_ref[j if sleeves else 0]
-                if np.isnan(px[j]) or px[j] <= 0.0:
-                    tgt[j] = 0.0  # no price to size with (the pandas layer refuses this)
-                else:
-                    delta = w * e / px[j] - shares[j]
-                    tgt[j] = delta if abs(delta) * px[j] > _DUST * abs(e) else 0.0
+        # 2. risk policies, from closes up to t - 1
+        s, block, flatten, events, n_e = _policy_step(
+            t, pol, ps, eq_out, gross_out, initial_capital, events, n_e
+        )
+        scale_out[t] = s
+        # 3. new instructions
+        events, n_e = _new_targets(
+            t,
+            target,
+            px,
+            eq_ref,
+            shares,
+            tgt,
+            wts,
+            s,
+            block,
+            flatten,
+            pol,
+            sleeves,
+            events,
+            n_e,
+        )
         while nxt < n_o and o_t[nxt] <= t:
             if o_t[nxt] == t:
                 active[nxt] = True
             nxt += 1
         for k in range(nxt):
-            if active[k] and o_until[k] < t:
+            if active[k] and (o_until[k] < t or block):
                 active[k] = False
-        # 3. fills: capacities first
+        # 4. fills: capacities first
         for j in range(n_a):
             bar_q[j] = 0.0
             cap = participation * volume[t, j] if participation < np.inf else np.inf
@@ -453,10 +577,11 @@ def run_engine(
                     traded,
                     bar_q,
                 )
-        # 4. delistings
+        # 5. delistings
         for j in range(n_a):
             if delist[t, j]:
                 tgt[j] = 0.0
+                wts[W_INTENDED, j], wts[W_PLACED, j] = np.nan, np.nan
                 for k in range(nxt):
                     if active[k] and o_j[k] == j:
                         active[k] = False
@@ -471,7 +596,7 @@ def run_engine(
                     cash[j if sleeves else 0] += shares[j] * p
                     traded[t] += abs(shares[j] * p)
                     shares[j] = 0.0
-        # 5. carry and marking
+        # 6. carry and marking
         for j in range(n_a):
             if not np.isnan(close[t, j]):
                 last[j] = close[t, j]
@@ -490,7 +615,20 @@ def run_engine(
             positions[t, j] = shares[j]
         eq_out[t] = value
         cash_out[t] = cash.sum()
-    return eq_out, cash_out, div_out, costs, positions, traded, fills[:n_f], unfilled
+        # 7. post-trade check
+        events, n_e = _post_trade(t, shares, last, value, pol, gross_out, events, n_e)
+    return (
+        eq_out,
+        cash_out,
+        div_out,
+        costs,
+        positions,
+        traded,
+        fills[:n_f],
+        unfilled,
+        events[:n_e],
+        scale_out,
+    )
 
 
 @njit(cache=True)
@@ -636,3 +774,251 @@ def _buy_targets(
             )
         tgt[j] = tgt[j] - q if s >= 1.0 else 0.0
     return fills, n_f
+
+
+# -- risk policies (events 2, 3 and 7) ------------------------------------------------------
+@njit(cache=True)
+def _event(
+    events: np.ndarray, n_e: int, t: int, kind: int, j: int, value: float, limit: float
+) -> tuple[np.ndarray, int]:
+    """Append the policy event (t, kind, j, value, limit) to ``events``."""
+    if n_e >= events.shape[0]:
+        events = _grow(events)
+    events[n_e, 0], events[n_e, 1], events[n_e, 2] = t, kind, j
+    events[n_e, 3], events[n_e, 4] = value, limit
+    return events, n_e + 1
+
+
+@njit(cache=True)
+def _loss(before: float, after: float) -> float:
+    """Loss from ``before`` to ``after`` as a fraction of ``before`` (0 when it is <= 0)."""
+    return (before - after) / before if before > 0.0 else 0.0
+
+
+@njit(cache=True)
+def _threshold(pol: np.ndarray, level: int) -> float:
+    """Drawdown threshold of de-risk level ``level`` (1 = the first row of the schedule)."""
+    return pol[Q_SCHEDULE + 2 * (level - 1)]
+
+
+@njit(cache=True)
+def _derisk_level(level: int, dd: float, pol: np.ndarray) -> int:
+    """The de-risk level after a drawdown of ``dd``: deeper at once, back with hysteresis."""
+    n_levels = (pol.shape[0] - Q_SCHEDULE) // 2
+    deep = 0
+    while deep < n_levels and dd >= _threshold(pol, deep + 1):
+        deep += 1
+    if deep >= level:
+        return deep
+    while level > deep and dd < _threshold(pol, level) - pol[Q_HYSTERESIS]:
+        level -= 1
+    return level
+
+
+@njit(cache=True)
+def _policy_step(
+    t: int,
+    pol: np.ndarray,
+    ps: np.ndarray,
+    equity: np.ndarray,
+    gross: np.ndarray,
+    capital: float,
+    events: np.ndarray,
+    n_e: int,
+) -> tuple[float, bool, bool, np.ndarray, int]:
+    """2. Update the policy state ``ps`` from closes up to ``t - 1``.
+
+    Returns the bar's de-risk scale, whether it is blocked, whether the book is flattened,
+    and the events.
+    """
+    e1 = equity[t - 1] if t >= 1 else capital
+    e2 = equity[t - 2] if t >= 2 else capital
+    ps[S_PEAK] = max(ps[S_PEAK], e1)
+    dd = (ps[S_PEAK] - e1) / ps[S_PEAK]
+    # kill switch
+    if ps[S_KILL] >= 0.0 and t >= ps[S_KILL]:
+        events, n_e = _event(events, n_e, t, EV_KILL_RESET, -1, pol[Q_KILL_RESET], np.nan)
+        ps[S_KILL] = -1.0
+    if ps[S_KILL] < 0.0:
+        fired = False
+        if dd > pol[Q_KILL_DD]:
+            events, n_e = _event(events, n_e, t, EV_KILL_DRAWDOWN, -1, dd, pol[Q_KILL_DD])
+            fired = True
+        bar_loss = _loss(e2, e1)
+        if bar_loss > pol[Q_KILL_LOSS]:
+            events, n_e = _event(events, n_e, t, EV_KILL_BAR_LOSS, -1, bar_loss, pol[Q_KILL_LOSS])
+            fired = True
+        g = gross[t - 1] if t >= 1 else 0.0
+        if g > pol[Q_KILL_GROSS]:
+            events, n_e = _event(events, n_e, t, EV_KILL_GROSS, -1, g, pol[Q_KILL_GROSS])
+            fired = True
+        if fired:
+            ps[S_KILL] = t + pol[Q_KILL_RESET]
+    # circuit breaker
+    if ps[S_BREAK] >= 0.0 and t >= ps[S_BREAK]:
+        events, n_e = _event(events, n_e, t, EV_BREAKER_RESET, -1, pol[Q_BREAK_COOLDOWN], np.nan)
+        ps[S_BREAK] = -1.0
+    window = int(pol[Q_BREAK_WINDOW])
+    if window >= 1 and ps[S_BREAK] < 0.0:
+        b = t - 1 - window
+        loss = _loss(equity[b] if b >= 0 else capital, e1)
+        if loss > pol[Q_BREAK_LOSS]:
+            events, n_e = _event(events, n_e, t, EV_BREAKER_TRIP, -1, loss, pol[Q_BREAK_LOSS])
+            ps[S_BREAK] = t + pol[Q_BREAK_COOLDOWN]
+    # de-risk
+    scale = 1.0
+    if pol.shape[0] > Q_SCHEDULE:
+        old = int(ps[S_LEVEL])
+        level = _derisk_level(old, dd, pol)
+        if level > old:
+            events, n_e = _event(events, n_e, t, EV_DERISK_DOWN, -1, dd, _threshold(pol, level))
+        elif level < old:
+            back = _threshold(pol, level + 1) - pol[Q_HYSTERESIS]
+            events, n_e = _event(events, n_e, t, EV_DERISK_UP, -1, dd, back)
+        ps[S_LEVEL] = level
+        if level > 0:
+            scale = pol[Q_SCHEDULE + 2 * level - 1]  # the scale of the level's row
+    killed = ps[S_KILL] >= 0.0
+    block = killed or ps[S_BREAK] >= 0.0
+    return scale, block, killed and pol[Q_KILL_FLATTEN] > 0.0, events, n_e
+
+
+@njit(cache=True)
+def _pre_trade(
+    t: int, target: np.ndarray, intended: np.ndarray, pol: np.ndarray, events: np.ndarray, n_e: int
+) -> tuple[bool, np.ndarray, int]:
+    """3. Check the book row ``target[t]`` asks for; return whether the row is accepted."""
+    gross, big, arg = 0.0, 0.0, -1
+    for j in range(intended.shape[0]):
+        w = target[t, j] if not np.isnan(target[t, j]) else intended[j]
+        if not np.isnan(w):
+            gross += abs(w)
+            if abs(w) > big:
+                big, arg = abs(w), j
+    mp, mg = pol[Q_MAX_POS], pol[Q_MAX_GROSS]
+    if int(pol[Q_PRE_TRADE]) == PRE_REFUSE:
+        refused = False
+        if big > mp + _LIMIT_TOL:
+            events, n_e = _event(events, n_e, t, EV_REFUSE_POSITION, arg, big, mp)
+            refused = True
+        if gross > mg + _LIMIT_TOL:
+            events, n_e = _event(events, n_e, t, EV_REFUSE_GROSS, -1, gross, mg)
+            refused = True
+        return not refused, events, n_e
+    if big > mp + _LIMIT_TOL:
+        events, n_e = _event(events, n_e, t, EV_CLIP_POSITION, arg, big, mp)
+    clipped = 0.0
+    for j in range(intended.shape[0]):
+        w = target[t, j] if not np.isnan(target[t, j]) else intended[j]
+        if not np.isnan(w):
+            clipped += mp if abs(w) > mp + _LIMIT_TOL else abs(w)
+    if clipped > mg + _LIMIT_TOL:
+        events, n_e = _event(events, n_e, t, EV_CLIP_GROSS, -1, clipped, mg)
+    return True, events, n_e
+
+
+@njit(cache=True)
+def _effective(intended: np.ndarray, pol: np.ndarray, scale: float, eff: np.ndarray) -> None:
+    """Fill ``eff`` with the effective weights ``scale * h(W)`` (NaN where W is NaN)."""
+    n_a = intended.shape[0]
+    if int(pol[Q_PRE_TRADE]) != PRE_CLIP:
+        for j in range(n_a):
+            eff[j] = scale * intended[j]
+        return
+    mp, gross = pol[Q_MAX_POS], 0.0
+    for j in range(n_a):
+        w = intended[j]
+        eff[j] = (mp if w > 0.0 else -mp) if abs(w) > mp + _LIMIT_TOL else w
+        if not np.isnan(w):
+            gross += abs(eff[j])
+    f = pol[Q_MAX_GROSS] / gross if gross > pol[Q_MAX_GROSS] + _LIMIT_TOL else 1.0
+    for j in range(n_a):
+        eff[j] = scale * (eff[j] * f)
+
+
+@njit(cache=True)
+def _size(w: float, e: float, p: float, held: float) -> float:
+    """Shares of a target order of weight ``w`` of equity ``e`` at ``p`` (0: nothing)."""
+    if np.isnan(p) or p <= 0.0:
+        return 0.0  # no price to size with (the pandas layer refuses this)
+    delta = w * e / p - held
+    return delta if abs(delta) * p > _DUST * abs(e) else 0.0
+
+
+@njit(cache=True)
+def _new_targets(
+    t: int,
+    target: np.ndarray,
+    px: np.ndarray,
+    eq_ref: np.ndarray,
+    shares: np.ndarray,
+    tgt: np.ndarray,
+    wts: np.ndarray,
+    scale: float,
+    block: bool,
+    flatten: bool,
+    pol: np.ndarray,
+    sleeves: bool,
+    events: np.ndarray,
+    n_e: int,
+) -> tuple[np.ndarray, int]:
+    """3. Merge the row into the intended weights and (re)place the target orders."""
+    intended, placed, eff = wts[W_INTENDED], wts[W_PLACED], wts[W_EFFECTIVE]
+    n_a = intended.shape[0]
+    has_row = False
+    for j in range(n_a):
+        if not np.isnan(target[t, j]):
+            has_row = True
+    accepted = True
+    if has_row and int(pol[Q_PRE_TRADE]) != PRE_OFF:
+        accepted, events, n_e = _pre_trade(t, target, intended, pol, events, n_e)
+    if has_row and accepted:
+        for j in range(n_a):
+            if not np.isnan(target[t, j]):
+                intended[j] = target[t, j]
+    if block:
+        for j in range(n_a):
+            placed[j] = np.nan
+            e = eq_ref[j if sleeves else 0]
+            tgt[j] = _size(0.0, e, px[j], shares[j]) if flatten else 0.0
+        return events, n_e
+    _effective(intended, pol, scale, eff)
+    for j in range(n_a):
+        if np.isnan(intended[j]):
+            continue
+        if (accepted and not np.isnan(target[t, j])) or eff[j] != placed[j]:
+            tgt[j] = _size(eff[j], eq_ref[j if sleeves else 0], px[j], shares[j])
+            placed[j] = eff[j]
+    return events, n_e
+
+
+@njit(cache=True)
+def _post_trade(
+    t: int,
+    shares: np.ndarray,
+    last: np.ndarray,
+    equity: float,
+    pol: np.ndarray,
+    gross: np.ndarray,
+    events: np.ndarray,
+    n_e: int,
+) -> tuple[np.ndarray, int]:
+    """7. Measure the gross exposure after bar ``t`` into ``gross``; flag breaches."""
+    total, big, arg = 0.0, 0.0, -1
+    for j in range(shares.shape[0]):
+        if shares[j] != 0.0:
+            v = abs(shares[j] * last[j])
+            total += v
+            if v > big:
+                big, arg = v, j
+    if equity > 0.0:
+        g, m = total / equity, big / equity
+    else:
+        g, m = (np.inf if total > 0.0 else 0.0), (np.inf if big > 0.0 else 0.0)
+    gross[t] = g
+    if pol[Q_POST_TRADE] > 0.0:
+        if m > pol[Q_MAX_POS] + _LIMIT_TOL:
+            events, n_e = _event(events, n_e, t, EV_POST_POSITION, arg, m, pol[Q_MAX_POS])
+        if g > pol[Q_MAX_GROSS] + _LIMIT_TOL:
+            events, n_e = _event(events, n_e, t, EV_POST_GROSS, -1, g, pol[Q_MAX_GROSS])
+    return events, n_e

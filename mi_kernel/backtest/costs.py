@@ -1,9 +1,15 @@
-"""Transaction and carry costs: one-method plug-ins in a registry, one formula each.
+"""Transaction and carry costs: five one-method models, one per slot of the engine's kernel.
 
 Every cost model has a single method, ``cost``, and a ``slot``: the column of the engine's
 cost attribution it fills (:data:`COST_SLOTS`). Its formula is a small Numba function that
 works on scalars (the engine's kernel calls it per fill) and on arrays (``cost`` calls it on a
 whole fills table), so the numbers in the attribution are the numbers the simulation paid.
+
+The set is closed: the kernel computes exactly these five formulas from the parameter vector
+:meth:`Costs.kernel_params` builds, so :data:`COST_MODELS` is read-only and
+:class:`Costs` refuses any other key. A new cost is expressed through the parameters of one
+of the slots (e.g. a venue fee as ``commission_bps``); a new *formula* is a change to the
+kernel (``mi_kernel.backtest._engine``) and its reference implementation, not a registration.
 
 Formulas (``q`` signed shares, ``p`` execution price, notional ``|q| p``; bps = 1e-4):
 
@@ -20,15 +26,16 @@ Formulas (``q`` signed shares, ``p`` execution price, notional ``|q| p``; bps = 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, ClassVar, Protocol
 
 import numpy as np
 import pandas as pd
 from numba import njit
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mi_kernel.errors import ConfigError
 
@@ -200,7 +207,8 @@ class Costs(BaseModel):
     borrow_bps : float
         Annual borrow fee on short positions, in bps of their value.
     models : tuple of str
-        Keys of :data:`COST_MODELS` that are on; the others cost nothing.
+        Keys of :data:`COST_MODELS` (the kernel's :data:`COST_SLOTS`) that are on; the others
+        cost nothing. Any other key is refused: the kernel could not charge it.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -214,16 +222,17 @@ class Costs(BaseModel):
     sell_tax_bps: float = Field(default=0.0, ge=0.0)
     dividend_tax: float = Field(default=0.0, ge=0.0, le=1.0)
     borrow_bps: float = Field(default=50.0, ge=0.0)
-    models: tuple[str, ...] = ("commission", "spread", "impact", "taxes", "borrow")
+    models: tuple[str, ...] = COST_SLOTS
+
+    @field_validator("models")
+    @classmethod
+    def _known_models(cls, models: tuple[str, ...]) -> tuple[str, ...]:
+        _check_models(models)
+        return models
 
     def build(self) -> list[CostModel]:
         """Instantiate the configured cost models from :data:`COST_MODELS`."""
-        unknown = [m for m in self.models if m not in COST_MODELS]
-        if unknown:
-            raise ConfigError(
-                f"unknown cost model(s) {unknown}; choose from {sorted(COST_MODELS)} "
-                "or register a factory in mi_kernel.backtest.COST_MODELS"
-            )
+        _check_models(self.models)  # also when built with model_construct (no validation)
         return [COST_MODELS[m](self) for m in self.models]
 
     def kernel_params(self) -> Array:
@@ -258,14 +267,31 @@ KERNEL_PARAMS = (
     "borrow_bps",
 )
 
-#: Registry of cost plug-ins: key -> factory building the model from a :class:`Costs`.
-COST_MODELS: dict[str, Callable[[Costs], CostModel]] = {
-    "commission": lambda c: Commission(c.commission_per_share, c.commission_bps, c.min_commission),
-    "spread": lambda c: HalfSpread(c.spread_bps),
-    "impact": lambda c: SqrtImpact(c.impact_coef),
-    "taxes": lambda c: Taxes(c.buy_tax_bps, c.sell_tax_bps, c.dividend_tax),
-    "borrow": lambda c: Borrow(c.borrow_bps),
-}
+
+def _check_models(models: tuple[str, ...]) -> None:
+    unknown = [m for m in models if m not in COST_SLOTS]
+    if unknown:
+        raise ConfigError(
+            f"unknown cost model(s) {unknown} in Costs.models; the kernel runs only "
+            f"{list(COST_SLOTS)}. A new cost must be expressed through the parameters of one "
+            "of these slots (e.g. a fee in bps as commission_bps); a new formula needs a "
+            "change to the engine's kernel, it cannot be registered"
+        )
+
+
+#: The cost models the kernel runs, read-only: slot -> factory building the model from a
+#: :class:`Costs`. Not a plug-in registry (see the module docstring).
+COST_MODELS: Mapping[str, Callable[[Costs], CostModel]] = MappingProxyType(
+    {
+        "commission": lambda c: Commission(
+            c.commission_per_share, c.commission_bps, c.min_commission
+        ),
+        "spread": lambda c: HalfSpread(c.spread_bps),
+        "impact": lambda c: SqrtImpact(c.impact_coef),
+        "taxes": lambda c: Taxes(c.buy_tax_bps, c.sell_tax_bps, c.dividend_tax),
+        "borrow": lambda c: Borrow(c.borrow_bps),
+    }
+)
 
 #: Zero-cost configuration (frictionless backtests and tests).
 NO_COSTS = Costs(

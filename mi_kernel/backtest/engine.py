@@ -23,6 +23,7 @@ from mi_kernel.backtest.costs import COST_SLOTS, Costs, as_costs
 from mi_kernel.backtest.market import Market
 from mi_kernel.backtest.result import BacktestResult
 from mi_kernel.errors import ConfigError, DataError
+from mi_kernel.risk.policies import Policies, as_policies, describe_events
 from mi_kernel.schemas.tables import conform, validate
 
 _ORDER_TYPES = {"market": MARKET, "limit": LIMIT, "stop": STOP, "iceberg": LIMIT}
@@ -171,6 +172,7 @@ def simulate(
     actions: pd.DataFrame | None = None,
     universe: pd.DataFrame | None = None,
     execution: Execution | dict[str, Any] | None = None,
+    policies: Policies | dict[str, Any] | None = None,
 ) -> BacktestResult:
     """Backtest target weights and/or orders on raw bars with costs and corporate actions.
 
@@ -195,11 +197,16 @@ def simulate(
         Corporate actions and point-in-time membership (see :meth:`Market.from_bars`).
     execution : Execution or dict, optional
         Fill rules (see :class:`Execution`).
+    policies : Policies or dict, optional
+        Risk policies acting at every bar (kill switch, de-risking, circuit breaker, hard
+        limits; see :mod:`mi_kernel.risk.policies`); None = none. Decisions for a bar use
+        closes up to the previous bar only.
 
     Returns
     -------
     BacktestResult
-        Equity, net and gross returns, P&L and cost attribution, positions, fills, turnover.
+        Equity, net and gross returns, P&L and cost attribution, positions, fills, turnover,
+        and the policies' events and de-risk scale.
     """
     if lag < 0:
         raise ConfigError(f"lag must be >= 0 bars, got {lag}")
@@ -207,7 +214,13 @@ def simulate(
         raise ConfigError(f"initial_capital must be positive, got {initial_capital}")
     if weights is None and orders is None:
         raise ConfigError("give weights, orders or both: there is nothing to trade")
-    cost_cfg, ex = as_costs(costs), as_execution(execution)
+    cost_cfg, ex, pol = as_costs(costs), as_execution(execution), as_policies(policies)
+    if ex.sleeves and pol.hard_limits is not None and pol.hard_limits.pre_trade != "off":
+        raise ConfigError(
+            "pre-trade hard limits compare target weights with book limits, but in sleeve "
+            "mode weights are fractions of each sleeve; use sleeves=False or "
+            'hard_limits.pre_trade="off"'
+        )
     if isinstance(bars, Market):
         if actions is not None or universe is not None:
             raise ConfigError("pass actions and universe to Market.from_bars, not with a Market")
@@ -255,14 +268,19 @@ def simulate(
         cash_limit=ex.cash_limit,
         sleeves=ex.sleeves,
         initial_capital=float(initial_capital),
+        pol=pol.kernel_params(),
     )
-    return _result(out, market, float(initial_capital), rows)
+    return _result(out, market, float(initial_capital), rows, pol)
 
 
 def _result(
-    out: tuple[np.ndarray, ...], market: Market, capital: float, rows: np.ndarray | None
+    out: tuple[np.ndarray, ...],
+    market: Market,
+    capital: float,
+    rows: np.ndarray | None,
+    policies: Policies,
 ) -> BacktestResult:
-    equity, cash, dividends, costs, positions, traded, fills, unfilled = out
+    equity, cash, dividends, costs, positions, traded, fills, unfilled, events, scale = out
     idx = market.ts
     prev = np.concatenate([[capital], equity[:-1]])
     cost_total = costs.sum(axis=0)
@@ -285,6 +303,8 @@ def _result(
         positions=pd.DataFrame(positions, index=idx, columns=market.symbols),
         unfilled=pd.Series(unfilled, index=idx, name="unfilled"),
         market=market,
+        policy_events=describe_events(events, idx, market.symbols, policies, scale),
+        exposure_scale=pd.Series(scale, index=idx, name="exposure_scale"),
     )
 
 

@@ -137,6 +137,9 @@ class Market:
             Canonical bars with *raw* prices (ts, symbol, open, high, low, close, volume).
         actions : DataFrame, optional
             Canonical corporate actions (ts, symbol, action in split/dividend/delist, value).
+            Actions of other symbols, or dated before the first or after the last bar of the
+            clock, are left out (the table may cover more than the bars); an action inside
+            the clock on a date without a bar raises :class:`~mi_kernel.errors.DataError`.
         universe : DataFrame, optional
             Point-in-time membership (symbol, start, end); without it the market carries
             :data:`SURVIVORSHIP_WARNING`.
@@ -238,14 +241,17 @@ def _place_actions(
     if unknown:
         raise DataError(f"unknown corporate actions {unknown}; the engine knows {ENGINE_ACTIONS}")
     col = {s: i for i, s in enumerate(symbols)}
-    known = actions[actions["symbol"].isin(col)]
+    when = pd.DatetimeIndex(actions["ts"])
+    on_clock = (when >= ts.min()) & (when <= ts.max())  # the table may span more than the bars
+    known = actions[actions["symbol"].isin(col) & on_clock]
     row = ts.get_indexer(pd.DatetimeIndex(known["ts"]))
     off = known[row < 0]
     if len(off):
         first = off.iloc[0]
         raise DataError(
-            f"{len(off)} corporate action(s) fall on dates without a bar, e.g. {first['symbol']} "
-            f"{first['action']} on {first['ts']:%Y-%m-%d}; align the action table to the bars"
+            f"{len(off)} corporate action(s) within the bars' dates fall on dates without a "
+            f"bar, e.g. {first['symbol']} {first['action']} on {first['ts']:%Y-%m-%d}; align "
+            "the action table to the bars' clock (or restore the missing bars)"
         )
     j = known["symbol"].map(col).to_numpy()
     value = known["value"].to_numpy(dtype="float64")

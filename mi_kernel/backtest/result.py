@@ -42,6 +42,12 @@ class BacktestResult:
         Shares held after each bar (ts x symbol).
     market : Market or None
         The market traded (for reports: prices, volume, warnings).
+    policy_events : DataFrame or None
+        What the risk policies did, one row per event (columns ts, policy, action, measure,
+        symbol, value, threshold, message; see
+        :func:`mi_kernel.risk.policies.describe_events`); empty without policies.
+    exposure_scale : Series or None
+        De-risk scale applied to the target weights of each bar (1.0 without de-risking).
     """
 
     returns: pd.Series
@@ -56,6 +62,16 @@ class BacktestResult:
     unfilled: pd.Series | None = None
     positions: pd.DataFrame | None = None
     market: Market | None = field(default=None, repr=False)
+    policy_events: pd.DataFrame | None = field(default=None, repr=False)
+    exposure_scale: pd.Series | None = field(default=None, repr=False)
+
+    @property
+    def active_returns(self) -> pd.Series:
+        """Net returns from the first traded bar on (the idle warm-up is cut)."""
+        traded = self.turnover.to_numpy() > 0
+        if not traded.any():
+            return self.returns
+        return self.returns.iloc[int(np.argmax(traded)) :]
 
     @property
     def total_costs(self) -> pd.Series:

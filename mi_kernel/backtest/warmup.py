@@ -15,11 +15,12 @@ import pandas as pd
 from mi_kernel.backtest.costs import Costs
 from mi_kernel.backtest.engine import simulate
 from mi_kernel.backtest.market import Market
+from mi_kernel.risk.policies import Derisk, Policies
 from mi_kernel.schemas.tables import conform
 
 
 def warm() -> float:
-    """Run a tiny backtest with every order type; return the seconds it took."""
+    """Run a tiny backtest with every order type and a policy; return the seconds it took."""
     start = time.perf_counter()
     days = pd.bdate_range("2024-01-01", periods=4, tz="UTC")
     bars = conform(
@@ -52,7 +53,8 @@ def warm() -> float:
         "orders",
     )
     weights = pd.DataFrame({"A": [0.5], "B": [-0.5]}, index=days[:1])
-    simulate(weights, Market.from_bars(bars), Costs(), 1e4, orders=orders)
+    policies = Policies(derisk=Derisk(schedule=((0.05, 0.5),)))
+    simulate(weights, Market.from_bars(bars), Costs(), 1e4, orders=orders, policies=policies)
     return time.perf_counter() - start
 
 

@@ -1,7 +1,9 @@
 """Data: the source registry, the Intake catalog and loaders returning canonical tables.
 
 Every loader reads through ``catalog.yml`` (:func:`mi_kernel.data.catalog.read`), so what a
-notebook reads is exactly what the catalog declares. Nothing here uses the network.
+notebook reads is exactly what the catalog declares, and every read is reported to the read
+observers of the current context (:func:`observe_reads`; the run store records a run's inputs
+this way). Nothing here uses the network.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import pandas as pd
 
 from mi_kernel.data.actions import adjust_bars, recover_actions
 from mi_kernel.data.catalog import catalog_path, open_catalog, read
+from mi_kernel.data.observe import DatasetRead, ReadObserver, add_read_observer, observe_reads
 from mi_kernel.data.sources import SOURCES, DatasetInfo, get_source, register_source
 from mi_kernel.errors import ConfigError
 from mi_kernel.schemas.tables import TableName
@@ -135,6 +138,9 @@ __all__ = [
     "MEMBERSHIP",
     "SOURCES",
     "DatasetInfo",
+    "DatasetRead",
+    "ReadObserver",
+    "add_read_observer",
     "adjust_bars",
     "catalog_path",
     "dataset_info",
@@ -150,6 +156,7 @@ __all__ = [
     "load_membership",
     "load_sectors",
     "load_universe",
+    "observe_reads",
     "open_catalog",
     "read",
     "recover_actions",

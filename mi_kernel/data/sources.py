@@ -15,6 +15,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from mi_kernel.data import packages
+from mi_kernel.data.observe import notify_read
 from mi_kernel.errors import ConfigError, UnknownSymbolError
 from mi_kernel.schemas.tables import TableName, to_utc, utc_bound, validate
 
@@ -105,11 +106,17 @@ def read_source(
     end: str | pd.Timestamp | None = None,
     **options: Any,
 ) -> pd.DataFrame:
-    """Read source ``name`` through its reader, filter it and check its canonical schema."""
+    """Read source ``name`` through its reader, filter it and check its canonical schema.
+
+    Every catalog read ends here (``mi_kernel.data`` loaders and Intake entries alike), and is
+    reported to the current context's read observers (:mod:`mi_kernel.data.observe`): that
+    is how a run records the datasets it read.
+    """
     src = get_source(name)
     table = src.reader(symbols=symbols, start=start, end=end, **options)
-    table = filter_table(table, name, symbols, start, end)
-    return validate(table, src.info.table)
+    table = validate(filter_table(table, name, symbols, start, end), src.info.table)
+    notify_read(name, table, {"symbols": symbols, "start": start, "end": end, **options})
+    return table
 
 
 def _plain(func: Callable[[], pd.DataFrame]) -> Reader:

@@ -76,7 +76,11 @@ def _cell_seconds(nb_path: Path) -> float:
 
 
 def render_report(executed: Path, out: Path) -> Path:
-    """Render an executed notebook as a code-free HTML report (outputs only)."""
+    """Render an executed notebook as a code-free HTML report (outputs only).
+
+    The page fetches nothing when it opens (template ``mi_report``, Panel's resources
+    inlined) and starts with the decision-support notice.
+    """
     import nbformat
     from nbconvert import HTMLExporter
 
@@ -84,7 +88,7 @@ def render_report(executed: Path, out: Path) -> Path:
 
     templates = Path(mi_kernel.reporting.__file__).parent / "nbconvert"
     exporter = HTMLExporter(
-        template_name="mi_report",  # lab, minus the CDN scripts: opens offline
+        template_name="mi_report",  # lab, minus its CDN loaders: opens offline
         extra_template_basedirs=[str(templates)],
         exclude_input=True,
         exclude_input_prompt=True,
@@ -98,7 +102,7 @@ def render_report(executed: Path, out: Path) -> Path:
             ]
     body, _ = exporter.from_notebook_node(nb)
     body = mi_kernel.reporting.inline_panel_resources(body)
-    out.write_text(body, encoding="utf-8")
+    out.write_text(mi_kernel.reporting.add_notice(body), encoding="utf-8")
     return out
 
 

@@ -24,10 +24,7 @@ from mi_kernel.metrics.performance import resolve_periods
 
 def active_returns(result: BacktestResult) -> pd.Series:
     """Return the net returns from the first traded bar on (the idle warm-up is cut)."""
-    traded = result.turnover.to_numpy() > 0
-    if not traded.any():
-        return result.returns
-    return result.returns.iloc[int(np.argmax(traded)) :]
+    return result.active_returns
 
 
 def jsonable(value: Any) -> Any:

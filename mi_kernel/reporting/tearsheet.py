@@ -3,7 +3,8 @@
 QuantStats is imported only when a tear sheet is written. It receives pandas Series (never a
 ticker string, which would make it download), runs on the non-interactive Agg backend with
 its prints, warnings and font-manager logs silenced, and the written HTML is stripped of
-every external resource (favicon, scripts, stylesheets) so it renders without a network.
+every external resource (favicon, scripts, stylesheets) so it renders without a network. The
+page opens with the decision-support notice (:mod:`mi_kernel.reporting.notice`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pandas as pd
 
 from mi_kernel.errors import ConfigError
 from mi_kernel.metrics import infer_periods_per_year
+from mi_kernel.reporting.notice import add_notice
 
 #: Tags that would load an external resource: <script src=http…>, <link href=http…>, <img …>.
 _EXTERNAL_TAG = re.compile(
@@ -81,7 +83,7 @@ def tearsheet(
     title: str = "Strategy",
     periods_per_year: float | None = None,
 ) -> Path:
-    """Write a self-contained QuantStats HTML tear sheet and return its path.
+    """Write a self-contained QuantStats HTML tear sheet, notice on top; return its path.
 
     Parameters
     ----------
@@ -118,5 +120,6 @@ def tearsheet(
             benchmark_title="Benchmark",
             strategy_title="Strategy",
         )
-    out.write_text(strip_external_resources(out.read_text(encoding="utf-8")), encoding="utf-8")
+    page = strip_external_resources(out.read_text(encoding="utf-8"))
+    out.write_text(add_notice(page), encoding="utf-8")
     return out

@@ -2,6 +2,8 @@
 
 Tools write through the *current* run: ``use_run(ctx)`` sets it for a block, and a
 notebook executed by the pipeline runner joins its run with ``mi.session(run_id, step)``.
+While a run is current, every catalog read (``mi_kernel.data.load_*``) is recorded as one of
+its inputs, with the content hash of the table read (see :func:`record_read`).
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from mi_kernel.errors import RunError, SealedRunError
-from mi_kernel.runstore.hashing import sha256_file
+from mi_kernel.runstore.hashing import sha256_file, sha256_frame
 from mi_kernel.schemas.records import EventEnvelope
 
 if TYPE_CHECKING:
+    from mi_kernel.data.observe import DatasetRead
     from mi_kernel.runstore.store import RunStore
 
 _CURRENT: contextvars.ContextVar[RunContext | None] = contextvars.ContextVar("mi_run", default=None)
@@ -37,6 +40,11 @@ class RunContext:
 
     def __repr__(self) -> str:
         return f"RunContext(run_id={self.run_id!r}, step={self.step!r})"
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the run is still being written (not sealed, not removed)."""
+        return self.store.staging_dir(self.run_id).is_dir()
 
     @property
     def dir(self) -> Path:
@@ -77,10 +85,19 @@ class RunContext:
 
     # -- lineage --------------------------------------------------------------------------
     def record_input(self, name: str, uri: str, sha256: str, rows: int | None = None) -> None:
-        """Declare a dataset this run read, with its content hash."""
-        self._append(
-            "_meta/inputs.jsonl", {"name": name, "uri": uri, "sha256": sha256, "rows": rows}
-        )
+        """Declare a dataset this run read, with its content hash (once per name and hash).
+
+        Catalog reads made while the run is current are recorded by themselves
+        (:func:`record_read`); call this for datasets read some other way.
+        """
+        entry = {"name": name, "uri": uri, "sha256": sha256, "rows": rows}
+        line = json.dumps(entry, default=str, sort_keys=True) + "\n"
+        with open(self.path("_meta/inputs.jsonl"), "a+", encoding="utf-8") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)  # steps may run side by side in other kernels
+            fh.seek(0)
+            seen = [json.loads(x) for x in fh.read().splitlines() if x.strip()]
+            if (name, sha256) not in {(x["name"], x["sha256"]) for x in seen}:
+                fh.write(line)  # "a+": written at the end whatever the read position
 
     def emit(
         self,
@@ -130,16 +147,36 @@ def current_run() -> RunContext:
     return ctx
 
 
+def record_read(read: DatasetRead) -> None:
+    """Record a catalog read as an input of the current run; outside a run, do nothing.
+
+    The data layer calls this (as a read observer, :mod:`mi_kernel.data.observe`) for every
+    table a ``mi_kernel.data`` loader returns while a run is current; a run that is no longer
+    being written (sealed) records nothing more. Costs one ``sha256_frame`` of the table
+    (about 7 ms for the 122,574 rows of ``sp500_ohlcv``).
+    """
+    ctx = _CURRENT.get()
+    if ctx is not None and ctx.is_open:
+        ctx.record_input(read.name, read.uri, sha256_frame(read.table), rows=len(read.table))
+
+
 @contextlib.contextmanager
 def use_run(ctx: RunContext) -> Iterator[RunContext]:
+    """Make ``ctx`` the current run inside the ``with`` block (its catalog reads recorded)."""
+    from mi_kernel.data.observe import observe_reads  # the data layer loads with a run, not mi
+
     token = _CURRENT.set(ctx)
     try:
-        yield ctx
+        with observe_reads(record_read):
+            yield ctx
     finally:
         _CURRENT.reset(token)
 
 
 def activate(ctx: RunContext) -> RunContext:
     """Make ``ctx`` the current run for the rest of this process (a notebook kernel)."""
+    from mi_kernel.data.observe import add_read_observer
+
     _CURRENT.set(ctx)
+    add_read_observer(record_read)
     return ctx

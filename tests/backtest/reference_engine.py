@@ -3,13 +3,13 @@
 Written from the rules in the docstring of :mod:`mi_kernel.backtest._engine` (the
 specification), not from its loops: Python floats, lists and small mutable records, no NumPy
 inside the bar loop and no Numba. :func:`run_reference` takes the arguments of
-:func:`mi_kernel.backtest._engine.run_engine` and returns the same eight outputs, so the tests
+:func:`mi_kernel.backtest._engine.run_engine` and returns the same ten outputs, so the tests
 can require the two to agree.
 
-Each bar is one call per event of the specification, in its order: corporate actions, new
-instructions, fills (sells, then buys, then the cash-limited target buys), delistings, carry
-and marking. The cost formulas are the ones written in :mod:`mi_kernel.backtest.costs`,
-re-typed here on scalars.
+Each bar is one call per event of the specification, in its order: corporate actions, risk
+policies, new instructions, fills (sells, then buys, then the cash-limited target buys),
+delistings, carry and marking, the post-trade check. The cost formulas are the ones written
+in :mod:`mi_kernel.backtest.costs`, re-typed here on scalars.
 """
 
 from __future__ import annotations
@@ -20,11 +20,15 @@ from typing import Any
 
 import numpy as np
 
+from mi_kernel.risk.policies import EVENT_KINDS, KERNEL_PARAMS
+
 MARKET, LIMIT, STOP = 0, 1, 2
 TARGET_ID, DELIST_ID = -1, -2
 BPS = 1e-4
 DUST = 1e-9  # differences below this fraction of equity are not traded
 INF = math.inf
+LIMIT_TOL = 1e-9  # a hard limit is breached when exceeded by more than this
+EVENT = {kind: code for code, kind in enumerate(EVENT_KINDS)}  # (policy, action, measure)
 
 
 # -- cost formulas (mi_kernel.backtest.costs), one fill at a time -------------------------
@@ -113,6 +117,23 @@ class Outputs:
     traded: list[float] = field(default_factory=list)
     fills: list[list[float]] = field(default_factory=list)
     unfilled: list[float] = field(default_factory=list)
+    events: list[list[float]] = field(default_factory=list)  # t, code, asset, value, limit
+    scale: list[float] = field(default_factory=list)
+    gross: list[float] = field(default_factory=list)  # gross exposure after each bar (not out)
+
+
+@dataclass
+class PolicyState:
+    """What the risk policies remember from bar to bar."""
+
+    peak: float  # running peak of equity (from the initial capital)
+    level: int = 0  # de-risk level: 0 = full size, k = the k-th row of the schedule
+    kill_until: float | None = None  # bar the kill switch is released (inf: never); None: off
+    breaker_until: float | None = None  # bar the circuit breaker lifts; None: off
+    # per bar, decided by the policies for the instructions
+    scale: float = 1.0
+    blocked: bool = False
+    flatten: bool = False
 
 
 COMMISSION, SPREAD, IMPACT, TAXES, BORROW = range(5)
@@ -148,6 +169,12 @@ class ReferenceEngine:
         self.arrival = list(x["o_t"])
         self.working: list[Order] = []
         self.out = Outputs()
+        fixed = len(KERNEL_PARAMS)  # then the de-risk schedule, (threshold, scale) pairs
+        self.pol = dict(zip(KERNEL_PARAMS, x["pol"][:fixed], strict=True))
+        self.schedule = list(zip(x["pol"][fixed::2], x["pol"][fixed + 1 :: 2], strict=True))
+        self.policy = PolicyState(peak=x["initial_capital"])
+        self.intended = [math.nan] * self.n_a  # last target weight per asset
+        self.placed = [math.nan] * self.n_a  # weight of each asset's last target order
         # per bar: costs by slot, traded notional, dividends, reference prices, capacity left
         self.costs = [0.0] * 5
         self.traded = self.dividends = 0.0
@@ -194,10 +221,12 @@ class ReferenceEngine:
             self.bar_traded = [0.0] * self.n_a
             self.dividends = 0.0
             self.corporate_actions(t)
+            self.risk_policies(t)
             self.new_instructions(t)
             self.fills(t)
             self.delistings(t)
             self.carry_and_mark(t)
+            self.post_trade_check(t)
         o = self.out
         return (
             np.array(o.equity, dtype=float),
@@ -208,6 +237,8 @@ class ReferenceEngine:
             np.array(o.traded, dtype=float),
             np.array(o.fills, dtype=float).reshape(len(o.fills), 10),
             np.array(o.unfilled, dtype=float),
+            np.array(o.events, dtype=float).reshape(len(o.events), 5),
+            np.array(o.scale, dtype=float),
         )
 
     def corporate_actions(self, t: int) -> None:
@@ -240,29 +271,153 @@ class ReferenceEngine:
         p = b.open if self.x["fill_at"] == 0 else b.close
         return self.last_close[j] if math.isnan(p) else p
 
+    def event(self, t: int, kind: tuple[str, str, str], j: int, value: float, limit: float) -> None:
+        self.out.events.append([t, EVENT[kind], j, value, limit])
+
+    def risk_policies(self, t: int) -> None:
+        """2. Kill switch, circuit breaker and de-risk level, from closes up to ``t - 1``."""
+        pol, st, capital = self.pol, self.policy, self.x["initial_capital"]
+        history = self.out.equity  # equity after each bar so far
+        e1 = history[t - 1] if t >= 1 else capital
+        e2 = history[t - 2] if t >= 2 else capital
+        st.peak = max(st.peak, e1)
+        drawdown = (st.peak - e1) / st.peak
+
+        def loss(before: float, after: float) -> float:
+            return (before - after) / before if before > 0 else 0.0
+
+        if st.kill_until is not None and t >= st.kill_until:
+            self.event(t, ("kill_switch", "reset", "bars"), -1, pol["kill_reset_after"], math.nan)
+            st.kill_until = None
+        if st.kill_until is None:
+            gross = self.out.gross[t - 1] if t >= 1 else 0.0
+            conditions = [
+                ("drawdown", drawdown, pol["kill_drawdown"]),
+                ("bar_loss", loss(e2, e1), pol["kill_bar_loss"]),
+                ("gross", gross, pol["kill_gross"]),
+            ]
+            beyond = [(m, v, limit) for m, v, limit in conditions if v > limit]
+            for measure, value, limit in beyond:
+                self.event(t, ("kill_switch", "halt", measure), -1, value, limit)
+            if beyond:
+                st.kill_until = t + pol["kill_reset_after"]
+        if st.breaker_until is not None and t >= st.breaker_until:
+            cooldown = pol["breaker_cooldown"]
+            self.event(t, ("circuit_breaker", "reset", "bars"), -1, cooldown, math.nan)
+            st.breaker_until = None
+        window = int(pol["breaker_window"])
+        if window >= 1 and st.breaker_until is None:
+            start = t - 1 - window
+            lost = loss(history[start] if start >= 0 else capital, e1)
+            if lost > pol["breaker_loss"]:
+                kind = ("circuit_breaker", "trip", "window_loss")
+                self.event(t, kind, -1, lost, pol["breaker_loss"])
+                st.breaker_until = t + pol["breaker_cooldown"]
+        st.scale = 1.0
+        if self.schedule:
+            thresholds = [threshold for threshold, _ in self.schedule]
+            deep = sum(1 for threshold in thresholds if drawdown >= threshold)
+            level, back = st.level, pol["derisk_hysteresis"]
+            if deep >= level:
+                level = deep
+            while level > deep and drawdown < thresholds[level - 1] - back:
+                level -= 1
+            if level > st.level:
+                limit = thresholds[level - 1]
+                self.event(t, ("derisk", "scale_down", "drawdown"), -1, drawdown, limit)
+            elif level < st.level:
+                limit = thresholds[level] - back
+                self.event(t, ("derisk", "scale_up", "drawdown"), -1, drawdown, limit)
+            st.level = level
+            st.scale = self.schedule[level - 1][1] if level > 0 else 1.0
+        self.out.scale.append(st.scale)
+        st.flatten = st.kill_until is not None and pol["kill_flatten"] > 0
+        st.blocked = st.kill_until is not None or st.breaker_until is not None
+
     def new_instructions(self, t: int) -> None:
-        """2. Targets become working target orders; explicit orders arrive or expire."""
+        """3. Targets (after the policies) become target orders; explicit orders arrive."""
         self.px = [self.reference_price(t, j) for j in range(self.n_a)]
         equity = list(self.cash)
         for j in range(self.n_a):
             if self.shares[j] != 0:
                 equity[self.book_of(j)] += self.shares[j] * self.px[j]
-        for j in range(self.n_a):
-            w = self.x["target"][t][j]
-            if math.isnan(w):
-                continue
-            e, p = equity[self.book_of(j)], self.px[j]
-            if math.isnan(p) or p <= 0:
-                self.target[j] = 0.0
-                continue
-            delta = w * e / p - self.shares[j]
-            self.target[j] = 0.0 if abs(delta) * p <= DUST * abs(e) else delta
+        row = self.x["target"][t]
+        given = [j for j in range(self.n_a) if not math.isnan(row[j])]
+        accepted = True
+        if given and self.pol["pre_trade"] != 0:
+            accepted = self.pre_trade_check(t, row)
+        if accepted:
+            for j in given:
+                self.intended[j] = row[j]
+        if self.policy.blocked:
+            for j in range(self.n_a):
+                self.placed[j] = math.nan
+                e = equity[self.book_of(j)]
+                flat = self.order_size(0.0, e, self.px[j], self.shares[j])
+                self.target[j] = flat if self.policy.flatten else 0.0
+        else:
+            weights = self.effective_weights()
+            for j in range(self.n_a):
+                if math.isnan(self.intended[j]):
+                    continue
+                # NaN (no order since a block) differs from every weight
+                if (accepted and j in given) or weights[j] != self.placed[j]:
+                    e = equity[self.book_of(j)]
+                    self.target[j] = self.order_size(weights[j], e, self.px[j], self.shares[j])
+                    self.placed[j] = weights[j]
         for k, arrive in enumerate(self.arrival):
             if arrive == t:
                 order = self.pending[k]
                 order.ahead = self.queue_length(t, order.asset)
                 self.working.append(order)
         self.working = [o for o in self.working if o.until >= t]
+        if self.policy.blocked:
+            self.working = []  # arrivals dropped, working orders cancelled
+
+    @staticmethod
+    def order_size(w: float, e: float, p: float, held: float) -> float:
+        """Shares to trade to hold weight ``w`` of equity ``e`` at price ``p``."""
+        if math.isnan(p) or p <= 0:
+            return 0.0  # no price to size with
+        delta = w * e / p - held
+        return 0.0 if abs(delta) * p <= DUST * abs(e) else delta
+
+    def pre_trade_check(self, t: int, row: list[float]) -> bool:
+        """The book the row asks for against the hard limits; False: the row is refused."""
+        book = [row[j] if not math.isnan(row[j]) else self.intended[j] for j in range(self.n_a)]
+        sizes = [(abs(w), j) for j, w in enumerate(book) if not math.isnan(w)]
+        gross = sum(a for a, _ in sizes)
+        largest, where = 0.0, -1
+        for a, j in sizes:
+            if a > largest:
+                largest, where = a, j
+        most, cap = self.pol["max_position"], self.pol["max_gross"]
+        if self.pol["pre_trade"] == 2:  # refuse
+            refused = False
+            if largest > most + LIMIT_TOL:
+                self.event(t, ("hard_limits", "refuse", "position"), where, largest, most)
+                refused = True
+            if gross > cap + LIMIT_TOL:
+                self.event(t, ("hard_limits", "refuse", "gross"), -1, gross, cap)
+                refused = True
+            return not refused
+        if largest > most + LIMIT_TOL:
+            self.event(t, ("hard_limits", "clip", "position"), where, largest, most)
+        clipped = sum(most if a > most + LIMIT_TOL else a for a, _ in sizes)
+        if clipped > cap + LIMIT_TOL:
+            self.event(t, ("hard_limits", "clip", "gross"), -1, clipped, cap)
+        return True
+
+    def effective_weights(self) -> list[float]:
+        """The intended weights after the clip (if on) and the de-risk scale."""
+        scale = self.policy.scale
+        if self.pol["pre_trade"] != 1:
+            return [scale * w for w in self.intended]
+        most, cap = self.pol["max_position"], self.pol["max_gross"]
+        capped = [math.copysign(most, w) if abs(w) > most + LIMIT_TOL else w for w in self.intended]
+        gross = sum(abs(w) for w in capped if not math.isnan(w))
+        factor = cap / gross if gross > cap + LIMIT_TOL else 1.0
+        return [scale * (w * factor) for w in capped]
 
     def queue_length(self, t: int, j: int) -> float:
         """Shares queued ahead of a newly displayed limit quantity."""
@@ -413,6 +568,7 @@ class ReferenceEngine:
             if not self.x["delist"][t][j]:
                 continue
             self.target[j] = 0.0
+            self.intended[j] = self.placed[j] = math.nan
             self.working = [o for o in self.working if o.asset != j]
             q = self.shares[j]
             if q != 0:
@@ -450,6 +606,32 @@ class ReferenceEngine:
         o.traded.append(self.traded)
         o.unfilled.append(unfilled)
 
+    def post_trade_check(self, t: int) -> None:
+        """7. Gross and largest position at the close; flag those beyond the hard limits."""
+        equity = self.out.equity[-1]
+        values = [
+            (abs(self.shares[j] * self.last_close[j]), j)
+            for j in range(self.n_a)
+            if self.shares[j] != 0
+        ]
+        total = sum(v for v, _ in values)
+        largest, where = 0.0, -1
+        for v, j in values:
+            if v > largest:
+                largest, where = v, j
+        if equity > 0:
+            gross, position = total / equity, largest / equity
+        else:
+            gross = INF if total > 0 else 0.0
+            position = INF if largest > 0 else 0.0
+        self.out.gross.append(gross)
+        if self.pol["post_trade"] > 0:
+            most, cap = self.pol["max_position"], self.pol["max_gross"]
+            if position > most + LIMIT_TOL:
+                self.event(t, ("hard_limits", "breach", "position"), where, position, most)
+            if gross > cap + LIMIT_TOL:
+                self.event(t, ("hard_limits", "breach", "gross"), -1, gross, cap)
+
 
 def through_volume(buy: bool, limit: float, b: Bar) -> float:
     """Bar volume traded at or through ``limit``, spread uniformly over the bar's range."""
@@ -462,5 +644,5 @@ def through_volume(buy: bool, limit: float, b: Bar) -> float:
 
 
 def run_reference(**inputs: Any) -> tuple[np.ndarray, ...]:
-    """Run the reference on ``run_engine``'s keyword arguments; return its eight outputs."""
+    """Run the reference on ``run_engine``'s keyword arguments; return its ten outputs."""
     return ReferenceEngine(inputs).run()

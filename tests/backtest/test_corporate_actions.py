@@ -33,9 +33,11 @@ from mi_kernel.backtest import (
     Market,
     equal_weight,
     simulate,
+    window_market,
 )
 from mi_kernel.data import adjust_bars
 from mi_kernel.data.packages import bokeh_adjusted_close
+from mi_kernel.errors import DataError
 from mi_kernel.schemas import conform
 
 FRICTIONLESS = Execution(participation=None)  # fill the whole target on its bar
@@ -247,3 +249,25 @@ def test_with_the_synthetic_universe_delisted_symbols_are_closed_out(synthetic) 
         held += same_bar["quantity"].sum()  # a rebalance fill on the last bar comes first
         assert held > 0 and fill["quantity"] == pytest.approx(-held, rel=1e-12)
         assert (res.positions[symbol].loc[day:] == 0).all()
+
+
+def test_actions_outside_the_bars_dates_are_left_out_inside_ones_must_hit_a_bar(bokeh) -> None:
+    # the action table spans 2000-2013; a market built on 2008-2010 takes only what falls there
+    bars = bokeh["bars"][bokeh["bars"]["ts"].between("2008-01-01", "2010-12-31")]
+    actions = bokeh["actions"]
+    inside = actions[actions["ts"].between(bars["ts"].min(), bars["ts"].max())]
+    assert 0 < len(inside) < len(actions) and set(inside["action"]) == {"dividend"}
+    market = Market.from_bars(bars, actions=actions)
+    dividends = market.panel("dividend")
+    for ts, symbol, value in inside[["ts", "symbol", "value"]].itertuples(index=False):
+        assert dividends.loc[ts, symbol] == pytest.approx(value)
+    assert dividends.to_numpy().sum() == pytest.approx(inside["value"].sum())
+    assert (market.split == 1.0).all()  # AAPL's 2000 and 2005 splits, MSFT's 2003: outside
+    # a window ending before later actions (as run_backtest builds it) takes them as well
+    window = window_market(bars, "2009-01-02", "2010-06-30", actions=actions)
+    assert window.ts[0] == pd.Timestamp("2009-01-02", tz="UTC")
+    assert window.panel("dividend").to_numpy().sum() > 0
+    # an action within the bars' dates on a day without a bar is still refused
+    saturday = inside.iloc[:1].assign(ts=pd.Timestamp("2009-06-13", tz="UTC"))
+    with pytest.raises(DataError, match=r"1 corporate action\(s\) within the bars' dates"):
+        Market.from_bars(bars, actions=pd.concat([actions, saturday], ignore_index=True))

@@ -8,6 +8,7 @@ import pytest
 
 from mi_kernel.backtest import (
     COST_MODELS,
+    COST_SLOTS,
     Borrow,
     Commission,
     Costs,
@@ -16,6 +17,7 @@ from mi_kernel.backtest import (
     Market,
     SqrtImpact,
     Taxes,
+    as_costs,
     simulate,
 )
 from mi_kernel.errors import ConfigError
@@ -64,12 +66,23 @@ def test_borrow_for_calendar_time() -> None:
     np.testing.assert_allclose(cost, [50.0, 40.0 / 365, 0.0], rtol=1e-12)
 
 
-def test_unknown_cost_model_is_a_config_error() -> None:
-    with pytest.raises(ConfigError, match=r"unknown cost model.*slippage_magic"):
-        Costs(models=("commission", "slippage_magic")).build()
-    with pytest.raises(ConfigError, match="unknown cost model"):
-        Costs(models=("slippage_magic",)).kernel_params()
-    assert sorted(COST_MODELS) == ["borrow", "commission", "impact", "spread", "taxes"]
+UNKNOWN_MODEL = (
+    r"unknown cost model\(s\) \['slippage_magic'\].*"
+    r"\['commission', 'spread', 'impact', 'taxes', 'borrow'\].*one of these slots"
+)
+
+
+def test_unknown_cost_model_is_refused_where_costs_are_configured() -> None:
+    # the kernel charges its five slots only: another key would be silently free, so it is refused
+    with pytest.raises(ValueError, match=UNKNOWN_MODEL):  # pydantic's ValidationError
+        Costs.model_validate({"models": ["commission", "slippage_magic"]})
+    with pytest.raises(ConfigError, match=UNKNOWN_MODEL):  # as simulate() receives it
+        as_costs({"models": ["slippage_magic"]})
+    with pytest.raises(ConfigError, match=UNKNOWN_MODEL):  # unvalidated construction too
+        Costs.model_construct(models=("slippage_magic",)).kernel_params()
+    with pytest.raises(TypeError):  # not a plug-in registry: nothing to register into
+        COST_MODELS["slippage_magic"] = lambda c: HalfSpread(c.spread_bps)  # type: ignore[index]
+    assert tuple(COST_MODELS) == COST_SLOTS == ("commission", "spread", "impact", "taxes", "borrow")
 
 
 def test_models_left_out_cost_nothing() -> None:

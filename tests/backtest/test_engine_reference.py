@@ -9,11 +9,30 @@ from hypothesis import strategies as st
 
 from mi_kernel.backtest import Costs, Execution, Market, simulate, target_panel
 from mi_kernel.backtest._engine import LIMIT, STOP, run_engine
+from mi_kernel.risk.policies import (
+    Derisk,
+    HardLimits,
+    KillSwitch,
+    LossBreaker,
+    Policies,
+)
 from mi_kernel.schemas import conform
 from tests.backtest.conftest import make_bars
 from tests.backtest.reference_engine import run_reference
 
-OUTPUTS = ("equity", "cash", "dividends", "costs", "positions", "traded", "fills", "unfilled")
+OUTPUTS = (
+    "equity",
+    "cash",
+    "dividends",
+    "costs",
+    "positions",
+    "traded",
+    "fills",
+    "unfilled",
+    "events",
+    "scale",
+)
+NO_POLICIES = {"pol": Policies().kernel_params()}
 NEVER = np.iinfo(np.int64).max
 # one rate per cost slot, drawn from a few round values (0 turns the model off)
 COST_CHOICES = {
@@ -85,12 +104,77 @@ def _actions(rng: np.random.Generator, has_bar: np.ndarray, on: bool) -> dict:
     return x
 
 
+def _maybe(draw: st.DrawFn, on: bool, value: st.SearchStrategy) -> object:
+    return draw(value) if on or draw(st.booleans()) else None
+
+
+def _unit(values: list[float]) -> st.SearchStrategy[float | None]:
+    return st.one_of(st.none(), st.sampled_from(values))
+
+
 @st.composite
-def engine_inputs(draw: st.DrawFn, crowded: bool = False) -> dict:
+def policies(draw: st.DrawFn, on: bool = False) -> Policies:
+    """Risk policies with thresholds the random markets below reach on some bars.
+
+    ``on``: every policy is set (otherwise each one is on half of the time).
+    """
+    levels = draw(
+        st.lists(st.sampled_from([0.01, 0.02, 0.05, 0.1, 0.2]), min_size=1, max_size=3, unique=True)
+    )
+    scales = draw(
+        st.lists(
+            st.sampled_from([0.0, 0.25, 0.5, 0.8]),
+            min_size=len(levels),
+            max_size=len(levels),
+            unique=True,
+        )
+    )
+    derisk = Derisk(
+        schedule=list(zip(sorted(levels), sorted(scales, reverse=True), strict=True)),
+        hysteresis=draw(st.sampled_from([0.0, 0.005])),
+    )
+    kill = draw(
+        st.builds(
+            KillSwitch,
+            max_drawdown=_unit([0.03, 0.1, 0.25]),
+            max_bar_loss=_unit([0.02, 0.05]),
+            max_gross=st.sampled_from([0.5, 1.5, 3.0]),
+            flatten=st.booleans(),
+            reset_after=st.one_of(st.none(), st.integers(1, 3)),
+        )
+    )
+    breaker = draw(
+        st.builds(
+            LossBreaker,
+            window=st.integers(1, 3),
+            max_loss=st.sampled_from([0.02, 0.05, 0.1]),
+            cooldown=st.integers(1, 3),
+        )
+    )
+    limits = draw(
+        st.builds(
+            HardLimits,
+            max_gross=st.sampled_from([0.5, 1.0, 2.0]),
+            max_position=_unit([0.3, 0.7]),
+            pre_trade=st.sampled_from(["clip", "refuse", "off"]),
+            post_trade=st.booleans(),
+        )
+    )
+    return Policies(
+        kill_switch=_maybe(draw, on, st.just(kill)),
+        derisk=_maybe(draw, on, st.just(derisk)),
+        circuit_breaker=_maybe(draw, on, st.just(breaker)),
+        hard_limits=_maybe(draw, on, st.just(limits)),
+    )
+
+
+@st.composite
+def engine_inputs(draw: st.DrawFn, crowded: bool = False, policed: bool = False) -> dict:
     """Keyword arguments of ``run_engine``: a small random market, targets and orders.
 
     ``crowded``: one asset, many orders and little capacity, so that orders compete for the
-    bar's capacity and queues (where most of the order rules interact).
+    bar's capacity and queues (where most of the order rules interact). ``policed``: every
+    risk policy on (otherwise each one is on half of the time).
     """
     n_t, n_a = draw(st.integers(1, 8)), 1 if crowded else draw(st.integers(1, 3))
     on = draw(st.fixed_dictionaries({k: st.booleans() for k in ("gaps", "halts", "actions")}))
@@ -129,6 +213,7 @@ def engine_inputs(draw: st.DrawFn, crowded: bool = False) -> dict:
         "sleeves": draw(st.booleans()),
         "initial_capital": draw(st.sampled_from([1e5, 1e4])),  # 1e4: orders overdraw cash
     }
+    x["pol"] = draw(policies(on=policed)).kernel_params()
     return x
 
 
@@ -152,6 +237,12 @@ def test_kernel_equals_reference(inputs) -> None:
 @settings(max_examples=100, deadline=None)
 @given(engine_inputs(crowded=True))
 def test_kernel_equals_reference_on_a_crowded_book(inputs) -> None:
+    assert_same(run_engine(**_copy(inputs)), run_reference(**_copy(inputs)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(engine_inputs(policed=True))
+def test_kernel_equals_reference_with_every_policy_on(inputs) -> None:
     assert_same(run_engine(**_copy(inputs)), run_reference(**_copy(inputs)))
 
 
@@ -189,6 +280,7 @@ def test_kernel_leaves_its_inputs_alone() -> None:
         "cash_limit": True,
         "sleeves": False,
         "initial_capital": 1e4,
+        **NO_POLICIES,
     }
     given_ = _copy(inputs)
     run_engine(**given_)
@@ -252,8 +344,9 @@ def test_simulate_passes_market_orders_and_options_to_the_kernel() -> None:
         "cash_limit": True,
         "sleeves": True,
         "initial_capital": 1e4,
+        **NO_POLICIES,
     }
-    equity, cash, dividends, cost, positions, _, fills, unfilled = run_reference(**inputs)
+    equity, cash, dividends, cost, positions, _, fills, unfilled, *_ = run_reference(**inputs)
     np.testing.assert_allclose(res.equity.to_numpy(), equity, rtol=1e-12)
     np.testing.assert_allclose(res.cash.to_numpy(), cash, rtol=1e-12)
     np.testing.assert_allclose(res.dividends.to_numpy(), dividends, rtol=1e-12)

@@ -8,15 +8,16 @@ offline, and the ledger holds the model registrations, approval and publication.
 from __future__ import annotations
 
 import json
-import re
 
 import nbformat
 import pandas as pd
 import pytest
 
 from mi_kernel.pipeline import load_pipeline, run_pipeline
+from mi_kernel.reporting import DECISION_SUPPORT
 from mi_kernel.runstore import RunStore, verify_run
 from mi_kernel.schemas import ModelCard, PortfolioInstruction, validate
+from tests.reporting.offline_checks import external_resources, runtime_loaders
 
 pytestmark = [pytest.mark.notebooks, pytest.mark.xdist_group("notebooks")]
 
@@ -41,7 +42,10 @@ def test_run_is_sealed_verifiable_and_complete(demo: tuple[RunStore, str]) -> No
     assert m.status == "succeeded"
     assert [s.name for s in m.steps] == [s.name for s in load_pipeline("demo").steps]
     assert all(s.status == "succeeded" and s.seconds > 0 for s in m.steps)
-    assert m.inputs and m.inputs[0].name == "sp500_ohlcv" and len(m.inputs[0].sha256) == 64
+    # every dataset a step read through mi_kernel.data, each content once, with its hash
+    assert {"sp500_ohlcv", "sp500_index", "sp500_sectors"} <= {i.name for i in m.inputs}
+    assert all(len(i.sha256) == 64 for i in m.inputs)
+    assert len({(i.name, i.sha256) for i in m.inputs}) == len(m.inputs)
     assert m.lock_sha256 and m.code_version
     for step in load_pipeline("demo").steps:
         for product in step.products:
@@ -108,9 +112,9 @@ def test_report_and_tearsheets_render_offline(demo: tuple[RunStore, str]) -> Non
     assert "cdn.holoviz.org" not in report  # Panel's stylesheets and shim inlined
     pages = [report, *(p.read_text() for p in d.glob("backtests/*/tearsheet.html"))]
     assert len(pages) >= 3
-    external = re.compile(r"<(script|link)[^>]+(src|href)=[\"']https?://", re.I)
-    for page in pages:
-        assert not external.search(page)
+    for page in pages:  # nothing fetched on opening; decision support, said first
+        assert external_resources(page) == [] and runtime_loaders(page) == []
+        assert page.index("<body") < page.index(DECISION_SUPPORT) < page.index("<h1")
     bt = json.loads(next(d.glob("backtests/model*/report.json")).read_text())
     for key in ("sharpe", "sortino", "max_drawdown", "turnover", "hit_rate", "deflated_sharpe"):
         assert key in bt

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import warnings
 from pathlib import Path
 
@@ -11,12 +10,8 @@ import pandas as pd
 import pytest
 
 from mi_kernel.errors import ConfigError
-from mi_kernel.reporting import strip_external_resources, tearsheet
-
-EXTERNAL = re.compile(
-    r"<(?:script|link|img|iframe|source)\b[^>]*\b(?:src|href)\s*=\s*[\"']?(?:https?:)?//",
-    re.IGNORECASE,
-)
+from mi_kernel.reporting import DECISION_SUPPORT, strip_external_resources, tearsheet
+from tests.reporting.offline_checks import external_resources, runtime_loaders, urls_in_scripts
 
 
 def _series(seed: int, n: int = 300) -> pd.Series:
@@ -32,8 +27,9 @@ def test_strip_external_resources() -> None:
         'body{}</style><link rel="stylesheet" href="local.css"></head>'
         '<a href="http://quantstats.io">QuantStats</a><svg xmlns="http://www.w3.org/2000/svg"/>'
     )
+    assert len(external_resources(html)) == 3
     out = strip_external_resources(html)
-    assert not EXTERNAL.search(out) and "@import" not in out
+    assert external_resources(out) == [] and "@import" not in out
     assert 'href="local.css"' in out and "http://quantstats.io" in out and "body{}" in out
 
 
@@ -44,7 +40,9 @@ def test_tearsheet_is_written_quietly_and_offline(tmp_path: Path, capfd) -> None
         path = tearsheet(returns, bench, tmp_path / "sub" / "ts.html", title="Unit Test Sheet")
     html = path.read_text(encoding="utf-8")
     assert path.exists() and "Unit Test Sheet" in html and "<svg" in html
-    assert not EXTERNAL.search(html)
+    assert external_resources(html) == [] and runtime_loaders(html) == []
+    assert urls_in_scripts(html) == []
+    assert html.index("<body") < html.index(DECISION_SUPPORT) < html.index("<h1>Unit Test Sheet")
     out, err = capfd.readouterr()
     assert out == "" and err == ""
     assert [str(w.message) for w in caught] == []
