@@ -512,7 +512,7 @@ def pretrade_check(signals_topic: str, book: Mapping[str, Any]) -> dict[str, Any
 
     ctx = current_run()
     weights = _as_weights(ctx, signals_topic, book)
-    result = compliance.check(weights, compliance.Book.model_validate(_book_fields(book)))
+    result = compliance.check(weights, _compliance_book(book))
     out = result.to_dict()
     ctx.write_json(
         {**out, "checked": signals_topic}, f"compliance/pretrade-{_slug(sha256_json(out))[:8]}.json"
@@ -525,8 +525,12 @@ def pretrade_check(signals_topic: str, book: Mapping[str, Any]) -> dict[str, Any
     return out
 
 
-def _book_fields(book: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in dict(book).items() if k != "construction"}
+def _compliance_book(book: Mapping[str, Any]) -> Any:
+    """The compliance limits of a book definition (which may also carry its construction,
+    optimizer and policies)."""
+    from mi_kernel import portfolio
+
+    return portfolio.as_book_definition(book).book()
 
 
 def _as_weights(ctx: RunContext, uri: str, book: Mapping[str, Any]) -> pd.DataFrame:
@@ -540,20 +544,37 @@ def _as_weights(ctx: RunContext, uri: str, book: Mapping[str, Any]) -> pd.DataFr
     return portfolio.signals_to_weights(table, **dict(book.get("construction", {})))
 
 
+def _risk_record(ctx: RunContext, risk_uri: str | None) -> dict[str, Any]:
+    if risk_uri is None:
+        return {}
+    record = json.loads(ctx.store.resolve(risk_uri).read_text())
+    record.get("liquidity", {}).pop("days", None)  # per-name days stay in the risk file
+    return {**record, "uri": risk_uri}
+
+
 # -- 8. publish_portfolio --------------------------------------------------------------------
-def publish_portfolio(targets: str, book: Mapping[str, Any], approver: str | None = None) -> str:
+def publish_portfolio(
+    targets: str,
+    book: Mapping[str, Any],
+    approver: str | None = None,
+    risk_uri: str | None = None,
+) -> str:
     """Publish target weights as a Portfolio Instruction, gated by the pre-trade check and approval.
 
     Raises :class:`ComplianceError` (and publishes nothing) when the targets violate the book
     or no approver is named. Returns the ``portfolio_version``; the instruction is written to
     ``portfolio/<version>.json`` and the approval and publication are recorded in the ledger.
+    The instruction records how the book was built (``book``: a book definition with its
+    construction, optimizer and parameters, constraints and policies) and, given
+    ``risk_uri`` (the JSON written by ``backtest.book_risk``), its risk at approval.
     """
-    from mi_kernel import compliance
+    from mi_kernel import compliance, portfolio
 
     ctx = current_run()
+    definition = portfolio.as_book_definition(book)
     weights = _as_weights(ctx, targets, book)
     latest = weights[weights["ts"] == weights["ts"].max()] if "ts" in weights else weights
-    b = compliance.Book.model_validate(_book_fields(book))
+    b = definition.book()
     result = compliance.check(latest, b)
     if not result.ok:
         raise ComplianceError(
@@ -576,6 +597,11 @@ def publish_portfolio(targets: str, book: Mapping[str, Any], approver: str | Non
         ),
         source_signals=targets,
         approvals=(approver,),
+        construction={
+            "method": definition.optimizer.method if definition.optimizer else "ranks",
+            **definition.record(),
+        },
+        risk=_risk_record(ctx, risk_uri),
     )
     uri = ctx.write_json(json.loads(instr.model_dump_json()), f"portfolio/{version}.json")
     ctx.store.ledger.append("approval", version, actor=approver, detail={"run_id": ctx.run_id})

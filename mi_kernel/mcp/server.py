@@ -99,12 +99,17 @@ def _tools(s: McpSession) -> list[Callable[..., Any]]:
         costs: dict[str, float] | None = None,
         constraints: dict[str, Any] | None = None,
         run_id: str = "",
+        book: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Backtest a strategy (or model:<version>) on the run's bars; return the report."""
+        """Backtest a strategy (or model:<version>) on the run's bars; return the report.
+
+        ``book`` is a book definition (limits, construction, optimizer, policies): the same
+        book a published portfolio is built from, with its policies acting in the backtest.
+        """
         import json
 
         with s.run(run_id) as ctx:
-            uri = tools.run_backtest(strategy_id, start, end, costs, constraints)
+            uri = tools.run_backtest(strategy_id, start, end, costs, constraints, book=book)
             report: dict[str, Any] = json.loads(ctx.store.resolve(uri).read_text())
             return {"uri": uri, **report}
 
@@ -116,11 +121,20 @@ def _tools(s: McpSession) -> list[Callable[..., Any]]:
             return tools.pretrade_check(signals_topic, book)
 
     def publish_portfolio(
-        targets: str, book: dict[str, Any], approver: str = "", run_id: str = ""
+        targets: str,
+        book: dict[str, Any],
+        approver: str = "",
+        run_id: str = "",
+        risk_uri: str = "",
     ) -> str:
-        """Publish approved targets as a Portfolio Instruction (gated by the pre-trade check)."""
+        """Publish approved targets as a Portfolio Instruction (gated by the pre-trade check).
+
+        The instruction records the book's construction and, given ``risk_uri``, its risk.
+        """
         with s.run(run_id):
-            return tools.publish_portfolio(targets, book, approver=approver or None)
+            return tools.publish_portfolio(
+                targets, book, approver=approver or None, risk_uri=risk_uri or None
+            )
 
     def seal_run() -> dict[str, Any]:
         """Seal this session's run (immutable from now on) and return its manifest summary."""

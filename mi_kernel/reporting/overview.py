@@ -42,6 +42,9 @@ class RunOverview:
     published: list[dict[str, Any]] = field(default_factory=list)
     research: dict[str, Any] = field(default_factory=dict)
     sweep: dict[str, Any] = field(default_factory=dict)
+    risk: dict[str, Any] = field(default_factory=dict)
+    book: dict[str, Any] = field(default_factory=dict)
+    var_backtest: dict[str, Any] = field(default_factory=dict)
 
     @property
     def model_backtest(self) -> dict[str, Any]:
@@ -109,6 +112,40 @@ class RunOverview:
             {name: {k: r.get(k) for k in BACKTEST_KEYS} for name, r in self.backtests.items()}
         )
 
+    def var_table(self) -> pd.DataFrame:
+        """The book's VaR and ES, one row per method, columns by measure / horizon / level."""
+        rows = self.risk.get("var", [])
+        if not rows:
+            return pd.DataFrame()
+        return pd.DataFrame(rows).pivot_table(
+            index="method", columns=["horizon", "level"], values=["var", "es"]
+        )
+
+    def exposures(self) -> pd.Series:
+        """The book's beta, style exposures, concentration and liquidity, one figure a row."""
+        r = self.risk
+        if not r:
+            return pd.Series(dtype=object)
+        out: dict[str, Any] = {f"beta to {k}": v for k, v in (r.get("beta") or {}).items()}
+        out |= {f"style z-score: {k}": v for k, v in (r.get("style") or {}).items()}
+        conc = r.get("concentration", {})
+        out |= {k: conc.get(k) for k in ("n_positions", "gross", "effective_n", "top_share")}
+        liq = r.get("liquidity", {})
+        out["days to liquidate (slowest name)"] = liq.get("max_days")
+        out |= {
+            f"share liquidatable in {d} days": v for d, v in liq.get("liquidatable", {}).items()
+        }
+        return pd.Series(out)
+
+    def book_stress(self) -> pd.DataFrame:
+        """Today's book held through the replayed scenarios (empty when none was run)."""
+        rows = self.risk.get("stress") or {}
+        return pd.DataFrame(rows).T if rows else pd.DataFrame()
+
+    def policy_events(self) -> pd.DataFrame:
+        """Risk-policy triggers in the selected model's backtest."""
+        return pd.DataFrame(self.model_backtest.get("policy_events", []))
+
     def returns(self) -> pd.DataFrame:
         """Daily net returns of every backtest, one column per strategy."""
         curves = {
@@ -143,5 +180,12 @@ def run_overview(run_dir: str | Path) -> RunOverview:
         research=_json(d / "research/summary.json")
         if (d / "research/summary.json").exists()
         else {},
-        sweep=_json(d / "backtests/sweep.json") if (d / "backtests/sweep.json").exists() else {},
+        sweep=_optional(d / "backtests/sweep.json"),
+        risk=_optional(d / "portfolio/risk.json"),
+        book=_optional(d / "portfolio/book/construction.json"),
+        var_backtest=_optional(d / "backtests/var_backtest.json"),
     )
+
+
+def _optional(path: Path) -> dict[str, Any]:
+    return _json(path) if path.exists() else {}

@@ -166,6 +166,12 @@ def factor_exposures(
     coef = pd.DataFrame(np.nan, index=held.index, columns=cols)
     tstat, r2 = coef.copy(), pd.Series(np.nan, index=held.index)
     n_obs = panel.notna().sum().astype(int)
+    if len(held) and not n_obs.any():
+        raise DataError(
+            f"the held symbols have no return on the {len(known)} factor timestamps up to "
+            f"{known.index[-1]}; compound returns to the factors' frequency and stamps "
+            "(e.g. monthly returns stamped at month end for monthly factors)"
+        )
     x_all = known.to_numpy()
     for sym in held.index:
         ok = panel[sym].notna().to_numpy()

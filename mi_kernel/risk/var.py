@@ -107,11 +107,12 @@ class MonteCarloSpec:
     ``V sqrt(L)`` over the eigenvalues above ``n * eps * max(L)`` (exact for a singular
     normal). Paths are drawn in chunks of at most ``chunk_bytes`` of asset returns, each
     chunk from its own child of the ``random_state`` seed sequence, so a seed gives the same
-    figures on every run.
+    figures on every run (for the same ``chunk_bytes`` and number of held names).
 
-    Measured (``benchmarks/risk_var.md``, 2 shared cores): 100,000 paths x 500 assets,
-    1-day, about 1 s (drawing the 50 M normals is half of it, the triangular product the
-    rest); 10-day compounded is 10 times that; 10-day ``sum`` with ``normal`` costs one day.
+    Measured (``benchmarks/risk_var.md``, a shared 2-core VM at load 1-4): 100,000 paths x
+    500 assets, 1-day, 1.3-1.6 s with ``n_jobs=1`` and 0.9-1.0 s with ``n_jobs=2`` (drawing
+    the 50 M normals alone takes 0.5 s, the triangular product about 0.3-0.5 s); 10-day
+    compounded costs 10 days (8.5 s with ``n_jobs=2``); 10-day ``sum`` with ``normal`` one.
 
     Parameters
     ----------

@@ -85,6 +85,10 @@ class PortfolioInstruction(Record):
     pretrade: Literal["ok", "violations"] = "ok"
     approvals: tuple[str, ...] = ()
     status: Literal["draft", "approved", "published", "rejected"] = "published"
+    # how the book was built (method, optimizer and its parameters, constraints, policies)
+    construction: dict[str, Any] = Field(default_factory=dict)
+    # the book's risk when it was approved (VaR / ES, beta, concentration, liquidity, stress)
+    risk: dict[str, Any] = Field(default_factory=dict)
 
 
 class ModelCard(Record):

@@ -115,6 +115,9 @@ def test_factor_errors() -> None:
         factor_exposures(pd.Series({"A": 1.0}), r, f, "2024-01-20", window=30)
     with pytest.raises(DataError, match="no complete factor period"):
         factor_exposures(pd.Series({"A": 1.0}), r, f, "2023-01-01T00:00Z", window=30)
+    daily = r.set_axis(r.index + pd.Timedelta("12h"))  # no stamp in common with the factors
+    with pytest.raises(DataError, match="factors' frequency"):
+        factor_exposures(pd.Series({"A": 1.0}), daily, f, f.index[-1], window=30)
     with pytest.raises(ConfigError, match="min_obs"):
         factor_exposures(pd.Series({"A": 1.0}), r, f, f.index[-1], window=30, min_obs=2)
 
