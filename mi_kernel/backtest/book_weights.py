@@ -25,6 +25,7 @@ from mi_kernel.errors import ConfigError
 from mi_kernel.labels import forward_returns
 from mi_kernel.models import daily_ic
 from mi_kernel.portfolio.definition import BookDefinition
+from mi_kernel.research.significance import newey_west_se
 
 
 def known_ic(scores: pd.DataFrame, bars: pd.DataFrame, horizon: int) -> pd.DataFrame:
@@ -32,7 +33,9 @@ def known_ic(scores: pd.DataFrame, bars: pd.DataFrame, horizon: int) -> pd.DataF
 
     The rank IC of date ``s`` (scores vs the ``horizon``-session forward return) is known at
     the close of ``s + horizon`` (the label's end); each row of the result is stamped there
-    and averages every IC known by then. Columns ``ic``, ``t``, ``n``; index = known time.
+    and averages every IC known by then. Columns ``ic``, ``t`` (Newey-West with
+    ``horizon - 1`` lags: overlapping labels make neighbouring ICs alike), ``n``; index =
+    known time.
     """
     labels = forward_returns(bars, horizon)
     frame = scores.merge(labels[["ts", "symbol", "ts_end", "label"]], on=["ts", "symbol"])
@@ -43,8 +46,11 @@ def known_ic(scores: pd.DataFrame, bars: pd.DataFrame, horizon: int) -> pd.DataF
     series = pd.Series(ic.to_numpy(), index=pd.DatetimeIndex(known_at.to_numpy())).sort_index()
     n = np.arange(1, len(series) + 1, dtype="float64")
     mean = series.expanding().mean()
-    sd = series.expanding().std(ddof=1)
-    t = (mean / sd * np.sqrt(n)).fillna(0.0)
+    # Newey-West t-statistic: neighbouring dates share most of their h-session labels
+    x = series.to_numpy()
+    lags = max(horizon - 1, 0)
+    se = np.array([newey_west_se(x[: k + 1], lags) for k in range(len(x))])
+    t = pd.Series(np.where(se > 0, mean.to_numpy() / np.where(se > 0, se, 1.0), 0.0)).fillna(0.0)
     out = pd.DataFrame({"ic": mean.to_numpy(), "t": t.to_numpy(), "n": n}, index=series.index)
     return out[~out.index.duplicated(keep="last")]
 
@@ -68,6 +74,15 @@ def unit_costs(
     impact = impact_fee(qty, price, adv, sigma, costs.impact_coef) / np.maximum(qty * price, 1e-300)
     out = pd.Series(bps / 1e4 + np.nan_to_num(impact), index=close.columns, name="unit_cost")
     return out.fillna(float(out.max()) if out.notna().any() else bps / 1e4)
+
+
+def _total_returns(
+    bars: pd.DataFrame, actions: pd.DataFrame | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return total-return bars (adjusted when there are actions) and their wide returns."""
+    prices = adjust_bars(bars, actions) if actions is not None and len(actions) else bars
+    wide = prices.pivot(index="ts", columns="symbol", values="close").sort_index()
+    return prices, wide.pct_change(fill_method=None).iloc[1:]
 
 
 def book_weights(
@@ -102,9 +117,7 @@ def book_weights(
     if spec is None:
         raw = portfolio.signals_to_weights(scores, **definition.construction)
         return compliance.apply_limits(raw, book), None
-    prices = adjust_bars(bars, actions) if actions is not None and len(actions) else bars
-    returns = prices.pivot(index="ts", columns="symbol", values="close").sort_index()
-    returns = returns.pct_change(fill_method=None).iloc[1:]
+    prices, returns = _total_returns(bars, actions)
     first = scores["ts"].min()
     unit = unit_costs(costs, bars[bars["ts"] <= first], capital, definition.max_position)
     ic = known_ic(scores, prices, horizon)
@@ -134,10 +147,7 @@ def current_book(
     if spec is None:
         raise ConfigError("the book has no optimizer: use signals_to_weights for rank books")
     today = scores["ts"].max()
-    prices = adjust_bars(bars, actions) if actions is not None and len(actions) else bars
-    prices = prices[prices["ts"] <= today]
-    returns = prices.pivot(index="ts", columns="symbol", values="close").sort_index()
-    returns = returns.pct_change(fill_method=None).iloc[1:]
+    prices, returns = _total_returns(bars[bars["ts"] <= today], actions)
     ic = known_ic(history[history["ts"] <= today], prices, horizon)
     known = ic[ic.index <= today]
     est_ic, est_t = (

@@ -121,6 +121,8 @@ class BookResult:
     black_litterman: BlackLittermanResult | None = None
     confidence: float | None = None
     names: list[str] = field(default_factory=list)
+    ic: float = 0.0
+    ic_t: float = 0.0
 
     def summary(self, periods_per_year: float) -> dict[str, Any]:
         """Return the book's headline figures (annualised with ``periods_per_year``)."""
@@ -137,6 +139,8 @@ class BookResult:
             "fallback": self.fallback,
             "note": self.note,
             "view_confidence": self.confidence,
+            "signal_ic": self.ic,
+            "signal_ic_t": self.ic_t,
         }
 
 
@@ -263,6 +267,8 @@ def build_book(
         black_litterman=bl,
         confidence=confidence,
         names=names,
+        ic=float(ic),
+        ic_t=float(ic_t),
     )
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from mi_kernel.compliance import Book
 from mi_kernel.errors import ConfigError
 
 
@@ -102,16 +103,9 @@ class Constraints(BaseModel):
         return dict(names), {g: c for g, c in out.items() if c is not None}
 
 
-#: Book fields (mi_kernel.compliance.Book) that carry over to optimizer constraints.
-_BOOK_FIELDS = (
-    "restricted",
-    "max_position",
-    "max_sector",
-    "max_gross",
-    "max_net",
-    "min_net",
-    "sectors",
-)
+#: Book fields (mi_kernel.compliance.Book) that carry over to optimizer constraints: every
+#: limit but the book's name, with the same meaning.
+_BOOK_FIELDS = tuple(f for f in Book.model_fields if f != "name")
 
 
 def as_constraints(value: Constraints | Mapping[str, Any] | None) -> Constraints:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from mi_kernel.compliance import Book
 from mi_kernel.errors import ConfigError
@@ -24,31 +24,17 @@ from mi_kernel.portfolio.book import OptimizerSpec
 from mi_kernel.portfolio.constraints import Constraints, constraints_from_book
 from mi_kernel.risk.policies import Policies
 
-_LIMITS = (
-    "name",
-    "restricted",
-    "max_position",
-    "max_sector",
-    "max_gross",
-    "max_net",
-    "min_net",
-    "sectors",
-)
+_LIMITS = tuple(Book.model_fields)
 
 
-class BookDefinition(BaseModel):
-    """Everything that defines a book (frozen; :func:`as_book_definition` parses a dict)."""
+class BookDefinition(Book):
+    """Everything that defines a book (frozen; :func:`as_book_definition` parses a dict).
 
-    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+    The compliance limits are :class:`mi_kernel.compliance.Book`'s fields (inherited, same
+    meaning); ``construction``, ``optimizer`` and ``policies`` say how the book is built and
+    guarded.
+    """
 
-    name: str = "book"
-    restricted: tuple[str, ...] = ()
-    max_position: float = Field(default=1.0, gt=0.0)
-    max_sector: float = Field(default=1.0, gt=0.0)
-    max_gross: float = Field(default=2.0, gt=0.0)
-    max_net: float = 1.0
-    min_net: float = -1.0
-    sectors: dict[str, str] = Field(default_factory=dict)
     construction: dict[str, Any] = Field(default_factory=dict)
     optimizer: OptimizerSpec | None = None
     policies: Policies | None = None

@@ -28,10 +28,10 @@ from skfolio.optimization import RiskBudgeting as _SkRiskBudgeting
 from skfolio.prior import EmpiricalPrior
 from sklearn.base import BaseEstimator
 
-from mi_kernel.errors import ConfigError, DataError
+from mi_kernel.errors import ConfigError
 from mi_kernel.portfolio.constraints import Constraints, as_constraints
 from mi_kernel.portfolio.decomposition import risk_decomposition
-from mi_kernel.portfolio.expected import equilibrium_returns, historical_mean
+from mi_kernel.portfolio.expected import aligned, equilibrium_returns, historical_mean
 from mi_kernel.portfolio.mean_variance import solve_mean_variance
 from mi_kernel.portfolio.moments import check_covariance, check_returns, estimate_covariance
 from mi_kernel.portfolio.qp import InfeasibleError
@@ -54,16 +54,7 @@ class _Fixed(BaseCovariance):
 
 
 def _series(values: Any, names: pd.Index, what: str) -> np.ndarray | None:
-    if values is None:
-        return None
-    s = pd.Series(values, dtype="float64") if not isinstance(values, pd.Series) else values
-    missing = [str(n) for n in names if n not in s.index]
-    if missing:
-        raise DataError(f"{what} has no value for {missing[:10]}; give one for every asset")
-    out = s.reindex(names).to_numpy(dtype="float64")
-    if not np.isfinite(out).all():
-        raise DataError(f"{what} holds NaN or inf; give a finite value for every asset")
-    return out
+    return None if values is None else aligned(values, names, what)
 
 
 class _Base(BaseEstimator):
@@ -357,41 +348,37 @@ class HRP(_Base):
         return self
 
 
-class EqualWeight(_Base):
+class _Naive(_Base):
+    """A skfolio naive allocation on the registered covariance (no constraints)."""
+
+    def __init__(self, covariance: str = "sample", fallback: str = "raise") -> None:
+        self.covariance = covariance
+        self.covariance_params = None
+        self.constraints = None
+        self.fallback = fallback
+
+    def _model(self, cov: pd.DataFrame) -> Any:
+        raise NotImplementedError
+
+    def fit(self, X: pd.DataFrame, y: Any = None, *, cov: pd.DataFrame | None = None) -> Any:
+        """Allocate on the returns ``X`` (ts x symbol)."""
+        returns, cov_ = self._prepare(X, cov)
+        model = self._model(cov_).fit(returns.to_numpy())
+        self._finish(np.asarray(model.weights_, dtype="float64"), cov_, None)
+        return self
+
+
+class EqualWeight(_Naive):
     """``1/n`` over the assets (skfolio ``EqualWeighted``)."""
 
-    def __init__(self, covariance: str = "sample", fallback: str = "raise") -> None:
-        self.covariance = covariance
-        self.covariance_params = None
-        self.constraints = None
-        self.fallback = fallback
-
-    def fit(
-        self, X: pd.DataFrame, y: Any = None, *, cov: pd.DataFrame | None = None
-    ) -> EqualWeight:
-        """Allocate ``1/n``."""
-        returns, cov_ = self._prepare(X, cov)
-        model = EqualWeighted().fit(returns.to_numpy())
-        self._finish(np.asarray(model.weights_, dtype="float64"), cov_, None)
-        return self
+    def _model(self, cov: pd.DataFrame) -> Any:
+        return EqualWeighted()
 
 
-class InverseVolatility(_Base):
+class InverseVolatility(_Naive):
     """Weights proportional to ``1/σ_i`` of the covariance (skfolio ``InverseVolatility``)."""
 
-    def __init__(self, covariance: str = "sample", fallback: str = "raise") -> None:
-        self.covariance = covariance
-        self.covariance_params = None
-        self.constraints = None
-        self.fallback = fallback
-
-    def fit(
-        self, X: pd.DataFrame, y: Any = None, *, cov: pd.DataFrame | None = None
-    ) -> InverseVolatility:
-        """Allocate ``∝ 1/σ``."""
-        returns, cov_ = self._prepare(X, cov)
-        model = _SkInverseVolatility(
-            prior_estimator=EmpiricalPrior(covariance_estimator=_Fixed(cov_.to_numpy()))
-        ).fit(returns.to_numpy())
-        self._finish(np.asarray(model.weights_, dtype="float64"), cov_, None)
-        return self
+    def _model(self, cov: pd.DataFrame) -> Any:
+        return _SkInverseVolatility(
+            prior_estimator=EmpiricalPrior(covariance_estimator=_Fixed(cov.to_numpy()))
+        )

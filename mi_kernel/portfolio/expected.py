@@ -33,7 +33,8 @@ def historical_mean(returns: pd.DataFrame) -> pd.Series:
     return check_returns(returns).mean(axis=0).rename("expected_return")
 
 
-def _aligned(values: pd.Series | dict[str, float], names: pd.Index, what: str) -> np.ndarray:
+def aligned(values: pd.Series | dict[str, float], names: pd.Index, what: str) -> np.ndarray:
+    """Return ``values`` in the order of ``names`` (DataError naming ``what`` if one is missing)."""
     s = pd.Series(values, dtype="float64")
     missing = [str(n) for n in names if n not in s.index]
     if missing:
@@ -60,7 +61,7 @@ def equilibrium_returns(
     """
     if not risk_aversion > 0:
         raise ConfigError(f"risk_aversion must be positive, got {risk_aversion}")
-    w = _aligned(weights, cov.index, "benchmark weights")
+    w = aligned(weights, cov.index, "benchmark weights")
     pi = risk_aversion * cov.to_numpy() @ w
     return pd.Series(pi, index=cov.index.copy(), name="expected_return")
 
@@ -88,7 +89,7 @@ def signal_expected_returns(scores: pd.Series, volatility: pd.Series, ic: float)
     s = pd.to_numeric(scores, errors="coerce").astype("float64")
     sd = float(s.std(ddof=1)) if s.notna().sum() > 1 else 0.0
     z = (s - s.mean()) / sd if sd > 0 else s * 0.0
-    vol = _aligned(volatility, s.index, "volatility")
+    vol = aligned(volatility, s.index, "volatility")
     if (vol < 0).any():
         raise DataError("volatility must be non-negative")
     mu = ic * vol * z.fillna(0.0).to_numpy()
@@ -157,7 +158,7 @@ def black_litterman(
         raise ConfigError(f"tau must be positive, got {tau}")
     names = cov.index
     sigma = cov.to_numpy(dtype="float64")
-    pi = _aligned(prior, names, "prior")
+    pi = aligned(prior, names, "prior")
     q = pd.Series(views, dtype="float64").dropna()
     unknown = sorted(set(map(str, q.index)) - set(map(str, names)))
     if unknown:

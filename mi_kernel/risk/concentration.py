@@ -22,10 +22,7 @@ import pandas as pd
 
 from mi_kernel.errors import ConfigError, DataError
 from mi_kernel.risk.ex_ante import _check_weights
-
-
-def _num(x: float) -> float | None:
-    return float(x) if math.isfinite(x) else None
+from mi_kernel.risk.report import json_number
 
 
 @dataclass(frozen=True)
@@ -64,7 +61,9 @@ class Concentration:
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-able dict."""
         return {
-            k: _num(getattr(self, k)) if isinstance(getattr(self, k), float) else getattr(self, k)
+            k: json_number(getattr(self, k))
+            if isinstance(getattr(self, k), float)
+            else getattr(self, k)
             for k in self.__dataclass_fields__
         }
 
@@ -138,9 +137,9 @@ class Liquidity:
         """Return a JSON-able dict (non-finite numbers become None)."""
         return {
             "participation": self.participation,
-            "max_days": _num(self.max_days),
-            "liquidatable": {str(d): _num(v) for d, v in self.liquidatable.items()},
-            "days": {str(s): _num(v) for s, v in self.positions["days"].items()},
+            "max_days": json_number(self.max_days),
+            "liquidatable": {str(d): json_number(v) for d, v in self.liquidatable.items()},
+            "days": {str(s): json_number(v) for s, v in self.positions["days"].items()},
         }
 
 

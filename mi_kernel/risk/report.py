@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-def _num(x: float) -> float | None:
+def json_number(x: float) -> float | None:
     """Return ``x`` as a float, or None when it is not finite (JSON has no NaN)."""
     return float(x) if math.isfinite(x) else None
 
@@ -60,7 +60,7 @@ class RiskReport:
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-able dict (non-finite numbers become None)."""
         scalars = {
-            k: _num(getattr(self, k))
+            k: json_number(getattr(self, k))
             for k in (
                 "volatility",
                 "var",
@@ -76,6 +76,8 @@ class RiskReport:
         }
         return {
             **scalars,
-            "risk_contributions": {str(k): _num(v) for k, v in self.risk_contributions.items()},
-            "sector_exposures": {str(k): _num(v) for k, v in self.sector_exposures.items()},
+            "risk_contributions": {
+                str(k): json_number(v) for k, v in self.risk_contributions.items()
+            },
+            "sector_exposures": {str(k): json_number(v) for k, v in self.sector_exposures.items()},
         }

@@ -30,6 +30,7 @@ import pandas as pd
 from scipy.stats import chi2
 
 from mi_kernel.errors import ConfigError, DataError
+from mi_kernel.risk.report import json_number
 from mi_kernel.risk.var import MonteCarloSpec, RandomState, VarMethod, value_at_risk
 
 
@@ -65,10 +66,6 @@ def _christoffersen(n00: int, n01: int, n10: int, n11: int) -> float:
     null = _xlogy(n00 + n10, 1 - pi) + _xlogy(n01 + n11, pi)
     alt = _xlogy(n00, 1 - pi0) + _xlogy(n01, pi0) + _xlogy(n10, 1 - pi1) + _xlogy(n11, pi1)
     return max(-2.0 * (null - alt), 0.0)
-
-
-def _num(x: float) -> float | None:
-    return float(x) if math.isfinite(x) else None
 
 
 @dataclass(frozen=True)
@@ -125,9 +122,9 @@ class VarBacktest:
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-able dict (non-finite numbers become None)."""
-        return {k: _num(v) if isinstance(v, float) else v for k, v in asdict(self).items()} | {
-            "rejected": self.rejected
-        }
+        return {
+            k: json_number(v) if isinstance(v, float) else v for k, v in asdict(self).items()
+        } | {"rejected": self.rejected}
 
 
 def _verdict(x: int, expected: float, alpha: float, p: tuple[float, float, float]) -> str:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from mi_kernel.compliance import Book, apply_limits, check
 from mi_kernel.errors import ComplianceError
-from mi_kernel.portfolio import signals_to_weights
+from mi_kernel.portfolio import as_book_definition, signals_to_weights
 from mi_kernel.schemas import validate
 
 D1 = pd.Timestamp("2024-01-31", tz="UTC")
@@ -92,8 +92,8 @@ def test_unreachable_net_band_raises_naming_the_date() -> None:
 
 def test_demo_pipeline_book_passes_after_limits() -> None:
     params = yaml.safe_load(PIPELINES.read_text())["demo"]["parameters"]["book"]
-    fields = {k: v for k, v in params.items() if k != "construction"}
-    book = Book.model_validate({**fields, "sectors": {f"S{i:03d}": f"G{i % 4}" for i in range(99)}})
+    sectors = {f"S{i:03d}": f"G{i % 4}" for i in range(99)}
+    book = as_book_definition(params).with_sectors(sectors).book()  # the limits of the book
     rng = np.random.default_rng(0)
     syms = ["BAC", "C", *[f"S{i:03d}" for i in range(198)]]
     dates = pd.bdate_range("2024-01-01", periods=5, tz="UTC")
