@@ -13,6 +13,7 @@ from mi_kernel.backtest.engine import Execution, simulate
 from mi_kernel.backtest.market import Market
 from mi_kernel.metrics import annual_return, sharpe
 from mi_kernel.metrics.performance import resolve_periods
+from mi_kernel.risk.policies import Policies
 
 #: Book sizes (currency) of the default capacity curve.
 DEFAULT_CAPITALS = (1e5, 1e6, 1e7, 1e8, 1e9)
@@ -25,8 +26,9 @@ def capacity_curve(
     capitals: Sequence[float] = DEFAULT_CAPITALS,
     lag: int = 1,
     execution: Execution | dict[str, Any] | None = None,
+    policies: Policies | dict[str, Any] | None = None,
 ) -> pd.DataFrame:
-    """Re-run one backtest at several book sizes; return one row per size.
+    """Re-run one backtest at several book sizes (same risk ``policies``); one row per size.
 
     Columns: capital, participation (mean share of bar volume taken by fills), participation_max,
     annual_return, sharpe, cost_bps (costs per traded notional), unfilled (mean value of target
@@ -35,7 +37,9 @@ def capacity_curve(
     """
     rows = []
     for capital in capitals:
-        res = simulate(weights, market, costs, float(capital), lag, execution=execution)
+        res = simulate(
+            weights, market, costs, float(capital), lag, execution=execution, policies=policies
+        )
         ppy = resolve_periods(res.returns, None)
         part = res.participation().dropna()
         traded = float((res.trades["quantity"].abs() * res.trades["price"]).sum())

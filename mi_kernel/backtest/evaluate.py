@@ -7,8 +7,8 @@ writes and records). Given target weights and a market it
    :class:`~mi_kernel.risk.Policies` (acting inside the simulation at every bar);
 2. records the variant as a trial in the ledger and deflates the Sharpe ratio by every
    variant ever tried on the same data; bootstraps Sharpe, mean and drawdown intervals;
-3. runs the capacity curve and the stress scenarios on the same book, the scenarios against
-   :func:`limits_for_book` unless limits are given.
+3. runs the capacity curve and the stress scenarios on the same book with the same policies,
+   the scenarios against :func:`limits_for_book` unless limits are given.
 
 A model's walk-forward predictions become the weights of a book definition through
 :func:`mi_kernel.backtest.book_weights` (the construction notebook 06 uses too).
@@ -103,13 +103,19 @@ def evaluate(
         n = len(trials.ledger_trials(ledger, data_hash))
         deflated = {"n_trials": max(n, 1), "trial_sharpe_var": 0.0, "dsr": None, "note": str(exc)}
         boot = {}
-    curve = capacity_curve(weights, market, costs, execution=execution) if capacity else None
+    curve = (
+        capacity_curve(weights, market, costs, execution=execution, policies=policies)
+        if capacity
+        else None
+    )
     table = None
     if scenarios:
         lim = limits
         if lim is None:
             lim = limits_for_book(book.max_gross, book.max_position) if book else limits_for_book()
-        table = run_scenarios(weights, market, list(scenarios), costs, lim, execution=execution)
+        table = run_scenarios(
+            weights, market, list(scenarios), costs, lim, execution=execution, policies=policies
+        )
     return Evaluation(
         result=result,
         weights=weights,

@@ -23,6 +23,7 @@ from mi_kernel.backtest.scenarios import SHOCK_WINDOWS, Scenario, get_scenario, 
 from mi_kernel.backtest.strategies import get_strategy
 from mi_kernel.errors import ConfigError, DataError
 from mi_kernel.metrics import drawdown, max_drawdown
+from mi_kernel.risk.policies import Policies
 from mi_kernel.schemas.tables import conform
 
 _LIMIT_TOL = 1e-9  # rounding allowance when comparing exposures to a limit
@@ -88,6 +89,7 @@ def simulate_scenarios(
     lag: int = 1,
     execution: Execution | dict[str, Any] | None = None,
     strategy_params: Mapping[str, Any] | None = None,
+    policies: Policies | dict[str, Any] | None = None,
 ) -> dict[str, BacktestResult]:
     """Return the backtest of the base market ("base") and of every scenario, by label.
 
@@ -99,7 +101,9 @@ def simulate_scenarios(
         weights = weights_or_strategy
         if isinstance(weights, str):  # decided on the scenario's own (shocked) prices
             weights = get_strategy(weights)(market_bars(m), **dict(strategy_params or {}))
-        out[label] = simulate(weights, m, costs, initial_capital, lag, execution=execution)
+        out[label] = simulate(
+            weights, m, costs, initial_capital, lag, execution=execution, policies=policies
+        )
     return out
 
 
@@ -160,8 +164,11 @@ def run_scenarios(
     lag: int = 1,
     execution: Execution | dict[str, Any] | None = None,
     strategy_params: Mapping[str, Any] | None = None,
+    policies: Policies | dict[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Backtest one book on the base market and under every scenario; tabulate the damage.
+
+    ``policies`` (:class:`mi_kernel.risk.Policies`) act in every run, as in the backtest.
 
     Parameters
     ----------
@@ -208,6 +215,7 @@ def run_scenarios(
         lag=lag,
         execution=execution,
         strategy_params=strategy_params,
+        policies=policies,
     )
     return scenario_table(results, lim)
 

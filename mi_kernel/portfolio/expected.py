@@ -62,6 +62,11 @@ def equilibrium_returns(
     if not risk_aversion > 0:
         raise ConfigError(f"risk_aversion must be positive, got {risk_aversion}")
     w = aligned(weights, cov.index, "benchmark weights")
+    if abs(float(w.sum()) - 1.0) > 1e-6:
+        raise DataError(
+            f"benchmark weights sum to {float(w.sum()):.6g}; market weights must sum to 1 — "
+            "normalise them (w / w.sum())"
+        )
     pi = risk_aversion * cov.to_numpy() @ w
     return pd.Series(pi, index=cov.index.copy(), name="expected_return")
 

@@ -262,6 +262,11 @@ def solve_mean_variance(
             f"{cons.max_names} largest and solved again"
         )
     w = np.where(np.abs(w) > _ZERO, w, 0.0) + 0.0
+    if cons.budget is not None and abs(float(w.sum()) - cons.budget) > 1e-6:
+        raise InfeasibleError(
+            f"the {obj.value} solution sums to {float(w.sum()):.8g}, not the declared budget "
+            f"{cons.budget:g} (solver status {status}); check the covariance scale"
+        )
     return Solution(weights=w, status=status, solves=solves, note=note)
 
 

@@ -216,3 +216,28 @@ def test_constraints_validate_their_fields() -> None:
         as_constraints({"max_postion": 0.1})
     with pytest.raises(ConfigError, match="beta_band"):
         as_constraints({"beta_band": (1.2, 0.8)})
+
+
+def test_min_variance_and_max_sharpe_equal_pyportfolioopt() -> None:
+    from pypfopt import EfficientFrontier
+
+    r = _returns(seed=4, n=15)
+    cov = estimate_covariance(r, "ledoit_wolf")
+    mu = r.mean()
+    ours_mv = solve_mean_variance(cov.to_numpy(), mu.to_numpy(), "min_variance").weights
+    ours_ms = solve_mean_variance(cov.to_numpy(), mu.to_numpy(), "max_sharpe").weights
+    # PyPortfolioOpt expects annual moments (daily ones stall its solvers); same optimum
+    theirs_mv = EfficientFrontier(mu * 252, cov * 252, weight_bounds=(0, 1), solver="CLARABEL")
+    theirs_mv.min_volatility()
+    theirs_ms = EfficientFrontier(mu * 252, cov * 252, weight_bounds=(0, 1), solver="CLARABEL")
+    theirs_ms.max_sharpe(risk_free_rate=0.0)
+    np.testing.assert_allclose(ours_mv, pd.Series(theirs_mv.weights, index=cov.index), atol=1e-4)
+    np.testing.assert_allclose(ours_ms, pd.Series(theirs_ms.weights, index=cov.index), atol=1e-4)
+
+
+def test_benchmark_weights_must_sum_to_one() -> None:
+    from mi_kernel.errors import DataError
+
+    cov = estimate_covariance(_returns(n=3), "sample")
+    with pytest.raises(DataError, match="sum to 2"):
+        equilibrium_returns(cov, pd.Series(2 / 3, index=cov.index))
