@@ -140,7 +140,11 @@ class RunOverview:
     def book_stress(self) -> pd.DataFrame:
         """Today's book held through the replayed scenarios (empty when none was run)."""
         rows = self.risk.get("stress") or {}
-        return pd.DataFrame(rows).T if rows else pd.DataFrame()
+        if not rows:
+            return pd.DataFrame()
+        cols = ["pnl_pct", "max_drawdown", "worst_bar_return", "breaches"]
+        table = pd.DataFrame(rows).T
+        return table[[c for c in cols if c in table]]
 
     def policy_events(self) -> pd.DataFrame:
         """Risk-policy triggers in the selected model's backtest."""

@@ -101,6 +101,28 @@ def test_model_card_ledger_and_publication(demo: tuple[RunStore, str]) -> None:
     pi = PortfolioInstruction.model_validate_json(instr.read_text())
     assert pi.approvals == ("demo-risk-officer",) and "BAC" not in {t.symbol for t in pi.targets}
     assert all(abs(t.weight) <= 0.02 + 1e-9 for t in pi.targets)
+    # the instruction says how the book was built and what it risked when approved
+    assert pi.construction["method"] == "max_sharpe"
+    assert pi.construction["optimizer"]["expected_returns"] == "black_litterman"
+    assert {"var", "concentration", "liquidity", "stress"} <= set(pi.risk)
+
+
+def test_book_risk_and_policies_are_in_the_run(demo: tuple[RunStore, str]) -> None:
+    store, run_id = demo
+    d = store.sealed_dir(run_id)
+    built = json.loads((d / "portfolio/book/construction.json").read_text())
+    assert built["method"] == "max_sharpe" and built["summary"]["gross"] <= 1.0 + 1e-9
+    risk = json.loads((d / "portfolio/risk.json").read_text())
+    assert len(risk["var"]) == 16 and set(risk["stress"]) >= {"base", "gfc_2008"}
+    frontier = pd.read_parquet(d / "portfolio/book/frontier.parquet")
+    assert frontier["return"].is_monotonic_increasing
+    model = next(d.glob("backtests/model*/report.json"))
+    report = json.loads(model.read_text())
+    assert report["rebalances_uri"] and isinstance(report["policy_events"], list)
+    pd.read_parquet(model.parent / "policy_events.parquet")  # written even when empty
+    checks = json.loads((d / "backtests/var_backtest.json").read_text())
+    assert set(checks) == {"95%", "99%"} and checks["95%"]["n"] > 0
+    assert "Risk of the book" in (d / "report/09_report.html").read_text()
 
 
 def test_report_and_tearsheets_render_offline(demo: tuple[RunStore, str]) -> None:
