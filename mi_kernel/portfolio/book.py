@@ -79,6 +79,9 @@ class OptimizerSpec(BaseModel):
         What an infeasible problem does (recorded in the result).
     rebalance_every : int
         Periods between rebalances in a backtest.
+    constraints : dict
+        Constraints beyond the book's limits (keys of :class:`Constraints`, e.g.
+        ``max_turnover``, ``max_names``, ``beta_band``, ``country_caps``).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
@@ -98,6 +101,7 @@ class OptimizerSpec(BaseModel):
     target_volatility: float | None = None
     fallback: Literal["raise", "previous", "cash"] = "previous"
     rebalance_every: int = Field(default=5, ge=1)
+    constraints: dict[str, Any] = Field(default_factory=dict)
 
     def check(self) -> OptimizerSpec:
         """Return self after checking the method is registered (ConfigError otherwise)."""

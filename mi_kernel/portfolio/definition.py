@@ -50,7 +50,8 @@ class BookDefinition(Book):
     def constraints(self) -> Constraints:
         """Return the optimizer :class:`Constraints` of these limits (same meaning)."""
         long_only = bool(self.optimizer and self.optimizer.long_only)
-        return constraints_from_book(self.limits(), long_only=long_only)
+        extra = self.optimizer.constraints if self.optimizer else {}
+        return constraints_from_book(self.limits(), long_only=long_only, **extra)
 
     def with_sectors(self, sectors: Mapping[str, str]) -> BookDefinition:
         """Return a copy whose sector map is ``sectors`` (names the book has win)."""

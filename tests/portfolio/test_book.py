@@ -117,3 +117,18 @@ def test_rolling_books_use_nothing_after_their_date() -> None:
         .equals(weights2[weights2["ts"] > cutoff].reset_index(drop=True))
     )
     assert log["ts"].min() >= returns.index[spec.min_history - 1]
+
+
+def test_book_definition_carries_extra_optimizer_constraints() -> None:
+    from mi_kernel.portfolio import as_book_definition
+
+    definition = as_book_definition(
+        {**BOOK, "optimizer": {"method": "mean_variance", "constraints": {"max_names": 4}}}
+    )
+    assert definition.constraints().max_names == 4
+    returns, signals = _market()
+    last = signals[signals["ts"] == signals["ts"].max()].set_index("symbol")["score"]
+    book = build_book(last, returns, definition.optimizer, definition.constraints(), 0.05, 3.0)
+    assert (book.weights != 0).sum() <= 4
+    with pytest.raises(ConfigError, match="max_nams"):
+        as_book_definition({**BOOK, "optimizer": {"constraints": {"max_nams": 4}}}).constraints()
