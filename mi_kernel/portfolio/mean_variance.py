@@ -26,6 +26,7 @@ from mi_kernel.portfolio.qp import (
     homogenise,
     solve,
     solved,
+    stack,
 )
 
 _NEEDS_MU = {
@@ -141,31 +142,38 @@ def _soc(layout: Layout, cov: np.ndarray, target_volatility: float | None):
     return a.tocsr(), b
 
 
-def _feasible(x_w: np.ndarray, groups: list[Group], layout: Layout, prev: np.ndarray) -> bool:
-    x = np.zeros(layout.size)
-    x[layout.block("w")] = x_w
-    if layout.has_abs:
-        x[layout.block("a")] = np.abs(x_w)
-    if layout.has_trade:
-        x[layout.block("t")] = np.abs(x_w - prev)
-    for g in groups:
-        lhs = g.a @ x
-        if g.equality:
-            if (np.abs(lhs - g.b) > 1e-9 * (1.0 + np.abs(g.b))).any():
-                return False
-        elif (lhs > g.b + 1e-12 * (1.0 + np.abs(g.b))).any():
+class _Rows:
+    """The constraint rows of a problem stacked once, to test candidate weights quickly."""
+
+    def __init__(self, groups: list[Group], layout: Layout, prev: np.ndarray) -> None:
+        self.a_eq, self.b_eq, self.a_in, self.b_in = stack(groups)
+        self.layout, self.prev = layout, prev
+
+    def feasible(self, x_w: np.ndarray) -> bool:
+        layout = self.layout
+        x = np.zeros(layout.size)
+        x[layout.block("w")] = x_w
+        if layout.has_abs:
+            x[layout.block("a")] = np.abs(x_w)
+        if layout.has_trade:
+            x[layout.block("t")] = np.abs(x_w - self.prev)
+        if (
+            len(self.b_eq)
+            and (np.abs(self.a_eq @ x - self.b_eq) > 1e-9 * (1.0 + np.abs(self.b_eq))).any()
+        ):
             return False
-    return True
+        return not (self.a_in @ x > self.b_in + 1e-12 * (1.0 + np.abs(self.b_in))).any()
 
 
 def _scale_out(w: np.ndarray, groups: list[Group], layout: Layout, prev: np.ndarray) -> np.ndarray:
     """Scale a feasible ``w`` up to the largest feasible multiple (same Sharpe ratio)."""
+    rows = _Rows(groups, layout, prev)
     lo, hi = 1.0, 2.0
-    while _feasible(w * hi, groups, layout, prev) and hi < 1e9:
+    while rows.feasible(w * hi) and hi < 1e9:
         lo, hi = hi, hi * 2.0
     for _ in range(60):
         mid = 0.5 * (lo + hi)
-        lo, hi = (mid, hi) if _feasible(w * mid, groups, layout, prev) else (lo, mid)
+        lo, hi = (mid, hi) if rows.feasible(w * mid) else (lo, mid)
     return w * lo
 
 

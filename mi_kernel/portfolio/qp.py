@@ -94,15 +94,23 @@ class Problem:
 def _rows(layout: Layout, coef: dict[str, np.ndarray | sp.spmatrix]) -> sp.csr_matrix:
     """Build rows from coefficient blocks (each (m, n), dense or sparse) placed at their blocks."""
     m = next(iter(coef.values())).shape[0]
-    keys = ["w", *(["a"] if layout.has_abs else []), *(["t"] if layout.has_trade else [])]
-    parts = [sp.csr_matrix(coef[k]) if k in coef else sp.csr_matrix((m, layout.n)) for k in keys]
-    if layout.has_kappa:
-        parts.append(sp.csr_matrix((m, 1)))
-    return sp.hstack(parts, format="csr")
+    rows, cols, data = [], [], []
+    for key, values in coef.items():
+        block = sp.coo_matrix(values)
+        rows.append(block.row)
+        cols.append(block.col + layout.block(key).start)
+        data.append(block.data)
+    return sp.csr_matrix(
+        (np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(m, layout.size),
+    )
 
 
 def _one_row(layout: Layout, key: str, values: np.ndarray) -> sp.csr_matrix:
-    return _rows(layout, {key: np.atleast_2d(values)})
+    v = np.asarray(values, dtype="float64").ravel()
+    nz = np.flatnonzero(v)
+    cols = layout.block(key).start + nz
+    return sp.csr_matrix((v[nz], (np.zeros(len(nz), dtype=np.int64), cols)), shape=(1, layout.size))
 
 
 def _group_masks(symbols: list[str], mapping: dict[str, str], caps: dict[str, float]):
@@ -218,12 +226,31 @@ def constraint_groups(
 _SETTINGS = {"verbose": False, "tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10, "tol_feas": 1e-10}
 
 
+def stack(groups: list[Group]) -> tuple[sp.csr_matrix, np.ndarray, sp.csr_matrix, np.ndarray]:
+    """Return ``(A_eq, b_eq, A_ineq, b_ineq)``, the groups' rows stacked by kind."""
+    width = groups[0].a.shape[1] if groups else 0
+
+    def _kind(equality: bool) -> tuple[sp.csr_matrix, np.ndarray]:
+        chosen = [g for g in groups if g.equality == equality]
+        if not chosen:
+            return sp.csr_matrix((0, width)), np.zeros(0)
+        return sp.vstack([g.a for g in chosen], format="csr"), np.concatenate([g.b for g in chosen])
+
+    return (*_kind(True), *_kind(False))
+
+
 def homogenise(groups: list[Group]) -> list[Group]:
-    """Move every right-hand side into the κ column (the last variable): ``A y ≤ b κ``."""
+    """Move every right-hand side into the κ column (the last variable): ``A y ≤ b κ``.
+
+    Returns at most two groups (the equalities and the inequalities, stacked).
+    """
+    a_eq, b_eq, a_in, b_in = stack(groups)
     out = []
-    for g in groups:
-        a = sp.hstack([g.a[:, :-1], sp.csr_matrix(g.a[:, -1].toarray() - g.b.reshape(-1, 1))])
-        out.append(Group(g.name, a.tocsr(), np.zeros_like(g.b), g.equality))
+    for a, b, equality, name in ((a_eq, b_eq, True, "equalities"), (a_in, b_in, False, "limits")):
+        if len(b):
+            a = a.tolil()
+            a[:, -1] = a[:, -1].toarray() - b.reshape(-1, 1)
+            out.append(Group(f"homogenised {name}", a.tocsr(), np.zeros_like(b), equality))
     return out
 
 
