@@ -17,7 +17,6 @@ for a book, computed from data known at the book's date only:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,9 +32,7 @@ from mi_kernel.errors import DataError
 
 
 def _num(x: Any) -> Any:
-    if isinstance(x, float | np.floating):
-        return float(x) if math.isfinite(float(x)) else None
-    return x
+    return risk.json_number(float(x)) if isinstance(x, float | np.floating) else x
 
 
 @dataclass(frozen=True)

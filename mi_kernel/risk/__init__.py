@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mi_kernel.risk.concentration import Concentration, Liquidity, concentration, liquidity
-from mi_kernel.risk.ex_ante import UNKNOWN_SECTOR, ex_ante
+from mi_kernel.risk.ex_ante import ex_ante
 from mi_kernel.risk.exposures import (
     FactorExposures,
     StyleExposures,
@@ -12,7 +12,7 @@ from mi_kernel.risk.exposures import (
     style_exposures,
 )
 from mi_kernel.risk.policies import Derisk, HardLimits, KillSwitch, LossBreaker, Policies
-from mi_kernel.risk.report import RiskReport
+from mi_kernel.risk.report import RiskReport, json_number
 from mi_kernel.risk.var import (
     Aggregation,
     MonteCarloSpec,
@@ -24,6 +24,7 @@ from mi_kernel.risk.var import (
     var_table,
 )
 from mi_kernel.risk.var_backtest import VarBacktest, rolling_var_forecast, var_backtest
+from mi_kernel.risk.weights import UNKNOWN_SECTOR, check_weights, sector_labels
 
 __all__ = [
     "UNKNOWN_SECTOR",
@@ -42,13 +43,16 @@ __all__ = [
     "StyleExposures",
     "VarBacktest",
     "VarMethod",
+    "check_weights",
     "concentration",
     "ex_ante",
     "expected_shortfall",
     "factor_exposures",
+    "json_number",
     "liquidity",
     "rolling_var_forecast",
     "sector_exposures",
+    "sector_labels",
     "style_exposures",
     "value_at_risk",
     "var_backtest",

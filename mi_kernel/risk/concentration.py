@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from mi_kernel.errors import ConfigError, DataError
-from mi_kernel.risk.ex_ante import _check_weights
 from mi_kernel.risk.report import json_number
+from mi_kernel.risk.weights import check_weights
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def concentration(weights: pd.Series, top: int = 10) -> Concentration:
     """
     if not (isinstance(top, int | np.integer) and top >= 1):
         raise ConfigError(f"top must be a positive number of positions, got {top!r}")
-    held = _check_weights(weights).abs().sort_values(ascending=False, kind="stable")
+    held = check_weights(weights).abs().sort_values(ascending=False, kind="stable")
     gross = float(held.sum())
     if not gross > 0:
         return Concentration(0, 0.0, 0.0, 0.0, 0.0, int(top), 0.0, None)

@@ -17,24 +17,9 @@ from skfolio.measures import cvar as _cvar
 from skfolio.measures import value_at_risk as _value_at_risk
 
 from mi_kernel.errors import ConfigError, DataError
+from mi_kernel.risk.exposures import sector_exposures
 from mi_kernel.risk.report import RiskReport
-
-UNKNOWN_SECTOR = "Unknown"
-
-
-def _check_weights(weights: pd.Series) -> pd.Series:
-    if not isinstance(weights, pd.Series):
-        raise ConfigError(
-            f"weights must be a pandas Series (symbol -> weight), got {type(weights).__name__}"
-        )
-    if weights.index.duplicated().any():
-        dup = sorted(set(map(str, weights.index[weights.index.duplicated()])))
-        raise DataError(f"weights name {dup[:10]} more than once; keep one weight per symbol")
-    w = pd.to_numeric(weights, errors="coerce").astype("float64")
-    if not np.isfinite(w.to_numpy()).all():
-        bad = [str(s) for s in w.index[~np.isfinite(w.to_numpy())]]
-        raise DataError(f"weights of {bad[:10]} are NaN or inf; use 0.0 for no position")
-    return w[w != 0.0]
+from mi_kernel.risk.weights import check_weights
 
 
 def _window(held: pd.Series, returns: pd.DataFrame) -> np.ndarray:
@@ -58,12 +43,7 @@ def _window(held: pd.Series, returns: pd.DataFrame) -> np.ndarray:
 def _sector_exposures(
     held: pd.Series, sectors: pd.Series | Mapping[str, str] | None
 ) -> dict[str, float]:
-    lookup = pd.Series(dict(sectors)) if isinstance(sectors, Mapping) else sectors
-    if lookup is None:
-        names = pd.Series(UNKNOWN_SECTOR, index=held.index)
-    else:
-        names = held.index.to_series().map(lookup).fillna(UNKNOWN_SECTOR).astype(str)
-    net = held.groupby(names.to_numpy()).sum().sort_index()
+    net = sector_exposures(held, sectors)["net"]
     return {str(k): float(v) for k, v in net.items()}
 
 
@@ -114,7 +94,7 @@ def ex_ante(
         raise ConfigError(f"periods_per_year must be positive, got {periods_per_year}")
     if not 0.0 < level < 1.0:
         raise ConfigError(f"level must be in (0, 1), e.g. 0.95, got {level}")
-    held = _check_weights(weights)
+    held = check_weights(weights)
     exposures = _sector_exposures(held, sectors)
     w = held.to_numpy()
     # an empty book is flat: zero returns over the window, no contributions

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from mi_kernel.errors import ConfigError, DataError
-from mi_kernel.risk.ex_ante import UNKNOWN_SECTOR, _check_weights
+from mi_kernel.risk.weights import check_weights, sector_labels
 
 
 def _held_columns(held: pd.Series, frame: pd.DataFrame, what: str) -> None:
@@ -141,7 +141,7 @@ def factor_exposures(
     DataError
         If a held symbol has no return column, or no factor period is known by ``asof``.
     """
-    held = _check_weights(weights)
+    held = check_weights(weights)
     _held_columns(held, returns, "returns")
     asof, lag = _stamp(asof, factors.index, "factors"), pd.Timedelta(publication_lag)
     _stamp(asof, returns.index, "returns")
@@ -252,7 +252,7 @@ def style_exposures(
         If ``ts`` / ``symbol`` / a requested column is missing, no row is dated ``<= asof``,
         or a symbol appears twice on that date.
     """
-    held = _check_weights(weights)
+    held = check_weights(weights)
     cols = [c for c in characteristics.columns if c not in ("ts", "symbol")]
     cols = cols if columns is None else list(columns)
     absent = [c for c in ["ts", "symbol", *cols] if c not in characteristics.columns]
@@ -301,12 +301,8 @@ def sector_exposures(
         Index sector (sorted), columns ``long`` (sum of positive weights), ``short`` (sum of
         negative weights, <= 0), ``net`` and ``gross`` (sum of ``|w|``).
     """
-    held = _check_weights(weights)
-    lookup = pd.Series(dict(sectors)) if isinstance(sectors, Mapping) else sectors
-    if lookup is None:
-        names = pd.Series(UNKNOWN_SECTOR, index=held.index)
-    else:
-        names = held.index.to_series().map(lookup).fillna(UNKNOWN_SECTOR).astype(str)
+    held = check_weights(weights)
+    names = sector_labels(held.index, sectors)
     frame = pd.DataFrame(
         {
             "long": held.clip(lower=0.0),
@@ -315,6 +311,6 @@ def sector_exposures(
             "gross": held.abs(),
         }
     )
-    out = frame.groupby(names.to_numpy()).sum().sort_index()
+    out = frame.groupby(names).sum().sort_index()
     out.index.name = "sector"
     return out

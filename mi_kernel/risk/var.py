@@ -60,7 +60,7 @@ from skfolio.measures import cvar as _cvar
 from skfolio.measures import value_at_risk as _value_at_risk
 
 from mi_kernel.errors import ConfigError, DataError
-from mi_kernel.risk.ex_ante import _check_weights
+from mi_kernel.risk.weights import check_weights
 
 RandomState = int | np.random.Generator | None
 
@@ -177,7 +177,7 @@ def _prepare(returns: pd.DataFrame | pd.Series, weights: pd.Series | None) -> _I
         panel = returns.to_frame()
         held = pd.Series(1.0, index=panel.columns)
     elif isinstance(returns, pd.DataFrame) and weights is not None:
-        held = _check_weights(weights)
+        held = check_weights(weights)
         missing = [str(s) for s in held.index if s not in returns.columns]
         if missing:
             raise DataError(
