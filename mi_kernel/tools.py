@@ -22,6 +22,7 @@ from mi_kernel.errors import ComplianceError, ConfigError, RunError
 from mi_kernel.runstore import RunContext, current_run, sha256_frame, sha256_json
 from mi_kernel.runstore.store import meta_relpath
 from mi_kernel.schemas import PortfolioInstruction, TargetPosition, conform
+from mi_kernel.schemas.tables import utc_bound
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
@@ -354,7 +355,8 @@ def run_backtest(
         else:
             card = load_model(version, ctx).card
             horizon = labels.parse_label_def(card.label).horizon
-            history = bars if end is None else bars[bars["ts"] <= pd.Timestamp(end, tz="UTC")]
+            t1 = utc_bound(end, "end")
+            history = bars if t1 is None else bars[bars["ts"] <= t1]
             weights, rebalances = backtest.book_weights(
                 scores, history, definition, cost_cfg, horizon, actions=actions
             )
