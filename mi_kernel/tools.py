@@ -32,7 +32,7 @@ def _slug(text: str) -> str:
 
 
 def _read(ctx: RunContext, uri: str) -> pd.DataFrame:
-    return pd.read_parquet(ctx.store.resolve(uri))
+    return pd.read_parquet(ctx.resolve(uri))
 
 
 def _write_new(ctx: RunContext, df: pd.DataFrame, relpath: str, meta: dict[str, Any]) -> str:
@@ -94,7 +94,7 @@ def quality_report(
     ctx = current_run()
     bars = _read(ctx, dataset_uri)
     result = quality.run_checks(bars, expected_symbols=expected_symbols)
-    parent = ctx.store.read_meta(dataset_uri)
+    parent = ctx.read_meta(dataset_uri)
     clean_uri = _write_new(
         ctx, result.clean, "quality/clean_bars.parquet", {**parent, "parent": dataset_uri}
     )
@@ -136,7 +136,7 @@ def compute_features(parquet_uri: str, recipe_id: str = "core", market: str | No
         if index.index.min() <= lo and index.index.max() >= hi:
             market_series, market_name = index, "S&P 500 index"
     recipe = features.get_recipe(recipe_id)
-    source = ctx.store.read_meta(parquet_uri).get("source", "")
+    source = ctx.read_meta(parquet_uri).get("source", "")
     extra: dict[str, Any] = {}
     if "fundamentals" in recipe.inputs:
         extra["fundamentals"] = data.load_fundamentals(source)
@@ -172,7 +172,7 @@ def train_model(
 
     ctx = current_run()
     feats = _read(ctx, feature_table_uri)
-    meta = ctx.store.read_meta(feature_table_uri)
+    meta = ctx.read_meta(feature_table_uri)
     if "bars_uri" not in meta:
         raise ConfigError(
             f"{feature_table_uri} has no recorded bars lineage; compute it with compute_features()"
@@ -218,7 +218,7 @@ def load_model(model_version: str, ctx: RunContext | None = None) -> Any:
     from mi_kernel import models
 
     ctx = ctx or current_run()
-    return models.load(ctx.store.resolve(model_uri(model_version, ctx)))
+    return models.load(ctx.resolve(model_uri(model_version, ctx)))
 
 
 # -- 5. score_signals ------------------------------------------------------------------------
@@ -311,11 +311,12 @@ def run_backtest(
     sheet under ``backtests/<id>/``.
     """
     from mi_kernel import backtest, compliance, data, labels, portfolio
+    from mi_kernel.governance import trials as gov_trials
 
     ctx = current_run()
     bars_uri = bars_uri or _default_bars(ctx)
     bars = _read(ctx, bars_uri)
-    source = ctx.store.read_meta(bars_uri).get("source", "")
+    source = ctx.read_meta(bars_uri).get("source", "")
     actions, universe = data.load_actions(source), data.load_membership(source)
     cost_cfg = backtest.as_costs(dict(costs or {}))
     ex = backtest.as_execution(dict(execution or {}))
@@ -376,6 +377,7 @@ def run_backtest(
     variant: dict[str, Any] = {"params": dict(params or {}), "constraints": dict(constraints or {})}
     if definition is not None:
         variant["book"] = definition.record()
+    data_hash = ctx.hash_of(bars_uri)
     ev = backtest.evaluate(
         weights,
         market,
@@ -384,12 +386,14 @@ def run_backtest(
         costs=cost_cfg,
         execution=ex,
         policies=pol,
-        ledger=ctx.store.ledger,
-        run_id=ctx.run_id,
-        data_hash=ctx.hash_of(bars_uri),
+        prior_trials=gov_trials.prior_sharpes(ctx.store.ledger, data_hash),
+        data_hash=data_hash,
+        on_trial=lambda vid, sharpe, n_obs: gov_trials.record_trial(
+            ctx.store.ledger, ctx.run_id, vid, strategy_id, data_hash, sharpe, n_obs,
+            {"step": ctx.step},
+        ),
         start=start,
         end=end,
-        detail={"step": ctx.step},
         capacity=capacity,
         scenarios=scenarios,
         limits=backtest.Limits.model_validate(dict(limits)) if limits is not None else None,
@@ -549,7 +553,7 @@ def _as_weights(ctx: RunContext, uri: str, book: Mapping[str, Any]) -> pd.DataFr
 def _risk_record(ctx: RunContext, risk_uri: str | None) -> dict[str, Any]:
     if risk_uri is None:
         return {}
-    record = json.loads(ctx.store.resolve(risk_uri).read_text())
+    record = json.loads(ctx.resolve(risk_uri).read_text())
     record.get("liquidity", {}).pop("days", None)  # per-name days stay in the risk file
     return {**record, "uri": risk_uri}
 

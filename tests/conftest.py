@@ -32,14 +32,19 @@ def store(tmp_path: Path) -> RunStore:
 
 @pytest.fixture(autouse=True, scope="session")
 def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Synthetic markets are generated into a per-worker cache, never the user's."""
+    """Synthetic markets are generated into a per-worker cache, never the user's; signing keys
+    live in a per-worker folder, never ~/.config/mi."""
     os.environ["MI_CACHE_DIR"] = str(tmp_path_factory.mktemp("mi-cache"))
+    os.environ["MI_KEYS_DIR"] = str(tmp_path_factory.mktemp("mi-keys"))
 
 
 @pytest.fixture(autouse=True)
 def _isolated_runs_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test writes into the project's runs/ folder by accident."""
     monkeypatch.setenv("MI_RUNS_ROOT", str(tmp_path / "runs"))
+    monkeypatch.setenv("MI_WITNESS_DIR", str(tmp_path / "witness"))
+    monkeypatch.setenv("MI_IDENTITY", "ada")  # the researcher of roles.yml
+    monkeypatch.delenv("MI_ENV", raising=False)
     os.environ.setdefault("MPLBACKEND", "Agg")
 
 

@@ -7,7 +7,8 @@ import pytest
 
 import mi_kernel as mi
 from mi_kernel import tools
-from mi_kernel.backtest import SURVIVORSHIP_WARNING, trials
+from mi_kernel.backtest import SURVIVORSHIP_WARNING
+from mi_kernel.governance import trials
 from mi_kernel.runstore import RunStore
 
 

@@ -5,8 +5,9 @@ writes and records). Given target weights and a market it
 
 1. simulates them with the cost model, the execution rules and the book's risk
    :class:`~mi_kernel.risk.Policies` (acting inside the simulation at every bar);
-2. records the variant as a trial in the ledger and deflates the Sharpe ratio by every
-   variant ever tried on the same data; bootstraps Sharpe, mean and drawdown intervals;
+2. reports the variant as a trial (``on_trial``: the tool records it in the ledger) and
+   deflates the Sharpe ratio by the Sharpe ratios of every variant tried on the same data
+   before (``prior_trials``, plain numbers); bootstraps Sharpe, mean and drawdown intervals;
 3. runs the capacity curve and the stress scenarios on the same book with the same policies,
    the scenarios against :func:`limits_for_book` unless limits are given.
 
@@ -16,7 +17,7 @@ A model's walk-forward predictions become the weights of a book definition throu
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,12 +60,11 @@ def evaluate(
     costs: Costs,
     execution: Execution,
     policies: Policies | None,
-    ledger: Any,
-    run_id: str | None,
+    prior_trials: Mapping[str, float],
     data_hash: str,
+    on_trial: Callable[[str, float, int], object] | None = None,
     start: str | None = None,
     end: str | None = None,
-    detail: Mapping[str, Any] | None = None,
     capacity: bool = True,
     scenarios: Sequence[str] = (),
     limits: Limits | None = None,
@@ -75,7 +75,9 @@ def evaluate(
 
     ``variant`` describes what distinguishes this backtest from others on the same data
     (parameters, constraints, book): with the execution, costs, window and data hash it
-    makes the trial's id. ``ledger`` is the run store's ledger (trials are appended to it).
+    makes the trial's id. ``prior_trials`` maps the id of every variant already tried on the
+    data to its annualised Sharpe ratio; ``on_trial(variant_id, sharpe, n_obs)`` is called
+    once the simulation is done, before anything else can fail, to record the trial.
     """
     result = simulate(weights, market, costs, execution=execution, policies=policies)
     active = result.active_returns
@@ -83,24 +85,19 @@ def evaluate(
     if policies is not None:
         described["policies"] = policies.model_dump(mode="json")
     vid = trials.variant_id(strategy_id, described, costs.model_dump(), start, end, data_hash)
-    trials.record_trial(
-        ledger,
-        run_id,
-        vid,
-        strategy_id,
-        data_hash,
-        metrics.sharpe(active),
-        len(active),
-        dict(detail or {}),
-    )
+    sharpe = metrics.sharpe(active)
+    if on_trial is not None:
+        on_trial(vid, sharpe, len(active))
     try:
-        deflated = trials.deflated_from_ledger(active, ledger, data_hash, variant_id=vid)
+        deflated = trials.deflate(
+            active, {**prior_trials, vid: sharpe}, variant_id=vid, data_hash=data_hash
+        )
         boot = {
             stat: metrics.bootstrap_ci(active, stat, reps=500)
             for stat in ("sharpe", "mean", "max_drawdown")
         }
     except ConfigError as exc:  # e.g. nothing traded: no Sharpe ratio to deflate or bootstrap
-        n = len(trials.ledger_trials(ledger, data_hash))
+        n = len({*prior_trials, vid})
         deflated = {"n_trials": max(n, 1), "trial_sharpe_var": 0.0, "dsr": None, "note": str(exc)}
         boot = {}
     curve = (

@@ -1,17 +1,15 @@
-"""Backtest trials counted from the run ledger, for an honest deflated Sharpe ratio.
+"""What identifies a backtest variant, and its Sharpe ratio deflated by the other trials.
 
 A *trial* is one variant (strategy id + parameters + cost config + window + data hash) tried
-on some data. Each backtest appends a ``backtest.trial`` entry to the hash-chained ledger when
-it is tried, before the run is sealed, so variants from failed or abandoned runs count too.
-:func:`ledger_trials` reads back the distinct variants on one data hash and
-:func:`deflated_from_ledger` feeds their number and Sharpe dispersion to the deflated Sharpe
-ratio of :mod:`mi_kernel.metrics.sharpe_stats` (annualised Sharpe ratios, as there).
+on some data. The backtest is handed the Sharpe ratios of the variants already tried on the
+same data as plain numbers (:mod:`mi_kernel.governance.trials` reads them from the ledger and
+records each new trial there); :func:`deflate` feeds their number and dispersion to the
+deflated Sharpe ratio of :mod:`mi_kernel.metrics.sharpe_stats` (annualised Sharpe ratios).
 """
 
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -28,23 +26,6 @@ from mi_kernel.metrics.sharpe_stats import (
     probabilistic_sharpe_ratio,
 )
 from mi_kernel.runstore.hashing import sha256_json
-from mi_kernel.runstore.ledger import Ledger
-from mi_kernel.schemas.records import AuditEntry
-
-#: Ledger ``kind`` of a backtest trial entry.
-TRIAL_KIND = "backtest.trial"
-
-#: Columns of :func:`ledger_trials`.
-TRIAL_COLUMNS = (
-    "variant_id",
-    "strategy_id",
-    "sharpe",
-    "n_obs",
-    "run_id",
-    "first_seen",
-    "last_seen",
-    "n_records",
-)
 
 
 def _jsonable(value: Any) -> Any:
@@ -117,126 +98,35 @@ def variant_id(
     )
 
 
-def record_trial(
-    ledger: Ledger,
-    run_id: str | None,
-    variant_id: str,
-    strategy_id: str,
-    data_hash: str,
-    sharpe: float | None,
-    n_obs: int,
-    detail: Mapping[str, Any] | None = None,
-    *,
-    actor: str | None = None,
-) -> AuditEntry:
-    """Append a ``backtest.trial`` entry to the ledger and return it.
-
-    Parameters
-    ----------
-    ledger : Ledger
-        The runs root's ledger (``RunStore.ledger``).
-    run_id : str or None
-        Run the trial was made in (None outside a run).
-    variant_id : str
-        From :func:`variant_id`; the entry's ``subject``.
-    strategy_id, data_hash : str
-        The variant's strategy and data hash (the hash is what trials are grouped by).
-    sharpe : float or None
-        Annualised Sharpe ratio of the trial; None or nan when it produced none (it still
-        counts as a trial).
-    n_obs : int
-        Number of return observations behind ``sharpe``.
-    detail : mapping, optional
-        Extra JSON-able description (params, costs, window ...); numpy scalars are unwrapped,
-        timestamps written as ISO-8601 UTC and non-finite floats stored as null.
-    actor : str, optional
-        Who tried it; ``$MI_ACTOR`` or ``$USER`` when omitted.
-
-    Returns
-    -------
-    AuditEntry
-        The appended, hash-chained entry.
-    """
-    body = _jsonable(dict(detail or {}))
-    body.update(
-        run_id=run_id,
-        strategy_id=strategy_id,
-        data_hash=data_hash,
-        sharpe=_jsonable(None if sharpe is None else float(sharpe)),
-        n_obs=int(n_obs),
-    )
-    who = actor or os.environ.get("MI_ACTOR", os.environ.get("USER", "unknown"))
-    return ledger.append(TRIAL_KIND, variant_id, actor=who, detail=body)
-
-
-def ledger_trials(ledger: Ledger, data_hash: str) -> pd.DataFrame:
-    """Return one row per distinct variant tried on ``data_hash``, latest record kept.
-
-    Parameters
-    ----------
-    ledger : Ledger
-        The ledger to read (a missing file means no trials).
-    data_hash : str
-        Only trials on this data count.
-
-    Returns
-    -------
-    DataFrame
-        Columns :data:`TRIAL_COLUMNS`: variant_id, strategy_id, sharpe (annualised, the latest
-        record's; nan when none), n_obs, run_id (latest), first_seen, last_seen (UTC), and
-        n_records (how many times the variant was recorded); ordered by first_seen.
-    """
-    rows: dict[str, dict[str, Any]] = {}
-    for entry in ledger.find(TRIAL_KIND):
-        detail = entry.detail
-        if detail.get("data_hash") != data_hash:
-            continue
-        previous = rows.get(entry.subject)
-        sharpe = detail.get("sharpe")
-        rows[entry.subject] = {
-            "variant_id": entry.subject,
-            "strategy_id": detail.get("strategy_id"),
-            "sharpe": float(sharpe) if sharpe is not None else float("nan"),
-            "n_obs": detail.get("n_obs"),
-            "run_id": detail.get("run_id"),
-            "first_seen": previous["first_seen"] if previous else entry.ts,
-            "last_seen": entry.ts,
-            "n_records": previous["n_records"] + 1 if previous else 1,
-        }
-    table = pd.DataFrame(list(rows.values()), columns=list(TRIAL_COLUMNS))
-    return table.sort_values("first_seen", kind="stable").reset_index(drop=True)
-
-
-def deflated_from_ledger(
+def deflate(
     returns: Returns,
-    ledger: Ledger,
-    data_hash: str,
+    prior: Mapping[str, float],
     periods_per_year: float | None = None,
     *,
     variant_id: str | None = None,
+    data_hash: str | None = None,
 ) -> dict[str, Any]:
-    """Deflate the Sharpe ratio of ``returns`` by every variant the ledger has seen on the data.
+    """Deflate the Sharpe ratio of ``returns`` by the variants already tried on the same data.
 
     Parameters
     ----------
     returns : Series or array of float, shape (n,)
         Per-period returns of the variant being judged.
-    ledger : Ledger
-        Ledger holding the ``backtest.trial`` entries.
-    data_hash : str
-        Data the trials are counted on.
+    prior : mapping of str to float
+        Annualised Sharpe ratio of every variant tried on the data, by variant id (nan for a
+        trial that produced none; it still counts).
     periods_per_year : float, optional
         Annualisation factor; inferred from the index when omitted.
     variant_id : str, optional
-        The judged variant's id. When it is already in the ledger it is counted once with its
-        ledger Sharpe replaced by that of ``returns``; otherwise (or when omitted) ``returns``
-        count as one more trial. Omitting it after :func:`record_trial` counts the variant
-        twice (one trial too many: conservative).
+        The judged variant's id. When it is in ``prior`` it is counted once, with its Sharpe
+        ratio replaced by that of ``returns``; otherwise ``returns`` count as one more trial.
+    data_hash : str, optional
+        Echoed in the result.
 
     Returns
     -------
     dict
-        ``n_trials`` (>= 1, the judged variant included), ``n_ledger_trials``,
+        ``n_trials`` (>= 1, the judged variant included), ``n_ledger_trials`` (len(prior)),
         ``trial_sharpe_var`` (variance, ddof=1, of the trials' annualised Sharpe ratios; 0
         with a single trial; nan when fewer than two trials have a Sharpe ratio),
         ``expected_max_sharpe`` (annualised), ``sharpe`` (annualised), ``psr`` (vs 0),
@@ -244,9 +134,8 @@ def deflated_from_ledger(
     """
     ppy = resolve_periods(returns, periods_per_year)
     own = k.sharpe(as_array(returns), ppy)
-    trials = ledger_trials(ledger, data_hash)
-    others = trials[trials["variant_id"] != variant_id] if variant_id else trials
-    sharpes = np.append(others["sharpe"].to_numpy(dtype="float64"), own)
+    others = [float(s) for vid, s in prior.items() if vid != variant_id]
+    sharpes = np.append(np.asarray(others, dtype="float64"), own)
     n_trials = int(sharpes.size)
     finite = sharpes[np.isfinite(sharpes)]
     if n_trials == 1:
@@ -263,7 +152,7 @@ def deflated_from_ledger(
     finite_var = math.isfinite(variance)
     return {
         "n_trials": n_trials,
-        "n_ledger_trials": len(trials),
+        "n_ledger_trials": len(prior),
         "trial_sharpe_var": variance,
         "expected_max_sharpe": expected_max_sharpe(n_trials, variance) if finite_var else math.nan,
         "sharpe": own,

@@ -110,7 +110,7 @@ def _tools(s: McpSession) -> list[Callable[..., Any]]:
 
         with s.run(run_id) as ctx:
             uri = tools.run_backtest(strategy_id, start, end, costs, constraints, book=book)
-            report: dict[str, Any] = json.loads(ctx.store.resolve(uri).read_text())
+            report: dict[str, Any] = json.loads(ctx.resolve(uri).read_text())
             return {"uri": uri, **report}
 
     def pretrade_check(

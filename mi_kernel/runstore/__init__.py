@@ -6,9 +6,10 @@ from typing import TYPE_CHECKING, Any
 
 from mi_kernel.runstore.context import RunContext, activate, current_run, use_run
 from mi_kernel.runstore.hashing import sha256_file, sha256_frame, sha256_json
-from mi_kernel.runstore.ledger import Ledger
+from mi_kernel.governance.ledger import Ledger
 from mi_kernel.runstore.manifest import Manifest
-from mi_kernel.runstore.store import RunStore, project_root
+from mi_kernel.runstore.paths import project_root
+from mi_kernel.runstore.store import RunStore
 from mi_kernel.runstore.verify import VerifyReport, verify_all, verify_run
 
 if TYPE_CHECKING:
@@ -45,26 +46,30 @@ def read_table(uri: str) -> pd.DataFrame:
     """Read a parquet artifact by URI (through the current run's store, else the default one)."""
     import pandas as pd
 
-    return pd.read_parquet(_store().resolve(uri))
+    store, reader = _store()
+    return pd.read_parquet(store.resolve(uri, reader=reader))
 
 
 def read_json(uri: str) -> Any:
     """Read a JSON artifact by URI."""
     import json
 
-    return json.loads(_store().resolve(uri).read_text())
+    store, reader = _store()
+    return json.loads(store.resolve(uri, reader=reader).read_text())
 
 
 def read_meta(uri: str) -> dict[str, Any]:
     """Read the sidecar metadata (lineage) of a table artifact by URI; {} when it has none."""
-    return _store().read_meta(uri)
+    store, reader = _store()
+    return store.read_meta(uri, reader=reader)
 
 
-def _store() -> RunStore:
+def _store() -> tuple[RunStore, str | None]:
+    """The current run's store and id (a run reads its own unsealed products), else the default."""
     from mi_kernel.runstore.context import _CURRENT
 
     ctx = _CURRENT.get()
-    return ctx.store if ctx is not None else RunStore()
+    return (ctx.store, ctx.run_id) if ctx is not None else (RunStore(), None)
 
 
 __all__ = [

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from mi_kernel.errors import RunError, SealedRunError
+from mi_kernel.runstore.paths import inside
 from mi_kernel.runstore.hashing import sha256_file, sha256_frame
 from mi_kernel.schemas.records import EventEnvelope
 
@@ -59,11 +60,16 @@ class RunContext:
     # -- products -------------------------------------------------------------------------
     def path(self, relpath: str) -> Path:
         """Local path for a product (parent folders created); it must stay inside the run."""
-        p = (self.dir / relpath).resolve()
-        if self.dir.resolve() not in p.parents:
-            raise RunError(f"product path {relpath!r} escapes the run folder")
+        p = inside(self.dir, relpath, "product path")
         p.parent.mkdir(parents=True, exist_ok=True)
         return p
+
+    def resolve(self, uri: str) -> Path:
+        """A sealed run's artifact, or one of this run's own products."""
+        return self.store.resolve(uri, reader=self.run_id)
+
+    def read_meta(self, uri: str) -> dict[str, Any]:
+        return self.store.read_meta(uri, reader=self.run_id)
 
     def uri(self, relpath: str) -> str:
         return f"run://{self.run_id}/{relpath}"
@@ -127,7 +133,7 @@ class RunContext:
         return out
 
     def hash_of(self, uri: str) -> str:
-        return sha256_file(self.store.resolve(uri))
+        return sha256_file(self.resolve(uri))
 
     def _append(self, relpath: str, obj: dict[str, Any]) -> None:
         line = json.dumps(obj, default=str, sort_keys=True) + "\n"

@@ -23,10 +23,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from mi_kernel.errors import RunError, SealedRunError
+from mi_kernel.governance.anchor import Witness, checkpoint, default_witness
+from mi_kernel.governance.ledger import Ledger
+from mi_kernel.governance.roles import Action, current_identity, require
+from mi_kernel.governance.secrets import scan_for_secrets
 from mi_kernel.runstore.context import RunContext
-from mi_kernel.runstore.hashing import sha256_tree
-from mi_kernel.runstore.ledger import Ledger
+from mi_kernel.runstore.hashing import sha256_file, sha256_tree
 from mi_kernel.runstore.manifest import (
     MANIFEST,
     InputDataset,
@@ -36,33 +41,24 @@ from mi_kernel.runstore.manifest import (
     code_version,
     lock_sha256,
 )
+from mi_kernel.runstore.paths import (
+    check_run_id,
+    default_root,
+    environment,
+    inside,
+    project_root,
+)
 
 STAGING = ".staging"
+ENVIRONMENT_FILE = "ENVIRONMENT"
+MODELS_JOURNAL = "_meta/models.jsonl"
 URI_RE = re.compile(r"^run://(?P<run_id>[^/]+)/(?P<path>.+)$")
-RUN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
-
-
-def project_root(start: Path | None = None) -> Path | None:
-    """The nearest folder at or above ``start`` (default: cwd) holding ``catalog.yml``."""
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / "catalog.yml").exists():
-            return folder
-    pkg_parent = Path(__file__).resolve().parents[2]
-    return pkg_parent if (pkg_parent / "catalog.yml").exists() else None
+_UNSET: Any = object()
 
 
 def meta_relpath(relpath: str) -> str:
     """Where a table's sidecar metadata lives: ``x/name.parquet`` -> ``x/name.meta.json``."""
     return relpath.removesuffix(".parquet") + ".meta.json"
-
-
-def default_root() -> Path:
-    env = os.environ.get("MI_RUNS_ROOT")
-    if env:
-        return Path(env).resolve()
-    root = project_root()
-    return (root / "runs") if root else Path.cwd().resolve() / "runs"
 
 
 def new_run_id(pipeline: str) -> str:
@@ -72,60 +68,91 @@ def new_run_id(pipeline: str) -> str:
 
 
 class RunStore:
-    """All runs under one root, and the ledger beside them."""
+    """All runs under one root, the ledger beside them, and the witness that anchors it."""
 
-    def __init__(self, root: str | Path | None = None) -> None:
+    def __init__(self, root: str | Path | None = None, witness: Witness | None = _UNSET) -> None:
         self.root = Path(root).resolve() if root else default_root()
         self.ledger = Ledger(self.root / "ledger.jsonl")
+        self.witness: Witness | None = default_witness() if witness is _UNSET else witness
+
+    def __repr__(self) -> str:
+        return f"RunStore({str(self.root)!r})"
+
+    @property
+    def environment(self) -> str:
+        """dev, stage or prod: fixed when the root's first run starts (file ``ENVIRONMENT``)."""
+        marker = self.root / ENVIRONMENT_FILE
+        return marker.read_text().strip() if marker.exists() else environment()
 
     # -- locating -------------------------------------------------------------------------
     def staging_dir(self, run_id: str) -> Path:
-        return self.root / STAGING / run_id
+        return self.root / STAGING / check_run_id(run_id)
 
     def sealed_dir(self, run_id: str) -> Path:
-        return self.root / run_id
+        return self.root / check_run_id(run_id)
 
     def is_sealed(self, run_id: str) -> bool:
         return (self.sealed_dir(run_id) / MANIFEST).exists()
 
-    def run_dir(self, run_id: str) -> Path:
-        for d in (self.sealed_dir(run_id), self.staging_dir(run_id)):
-            if d.is_dir():
-                return d
+    def run_dir(self, run_id: str, reader: str | None = None) -> Path:
+        """A sealed run's folder; a staging run's only for the run itself (``reader``)."""
+        if self.is_sealed(run_id):
+            return self.sealed_dir(run_id)
+        if run_id == reader and self.staging_dir(run_id).is_dir():
+            return self.staging_dir(run_id)
+        if self.staging_dir(run_id).is_dir():
+            raise RunError(
+                f"run {run_id!r} is not sealed yet; another run may only read sealed runs "
+                "(their bytes can no longer change)"
+            )
         raise RunError(
             f"no run {run_id!r} under {self.root}: list runs with `mi runs list` "
             "(or set MI_RUNS_ROOT to the folder that holds it)"
         )
 
-    def resolve(self, uri: str) -> Path:
-        """Map ``run://<run_id>/<path>`` (or a plain filesystem path) to a local path."""
+    def resolve(self, uri: str, reader: str | None = None) -> Path:
+        """Map ``run://<run_id>/<path>`` to a local path inside that run.
+
+        Only sealed runs resolve, and the staging run named ``reader`` (a run reads its own
+        products while it is written). A plain path must lie inside the runs root.
+        """
         m = URI_RE.match(str(uri))
         if not m:
-            p = Path(str(uri).removeprefix("file://"))
-            if p.exists():
-                return p
-            raise RunError(f"{uri!r} is neither a run:// URI nor an existing file")
-        path = self.run_dir(m["run_id"]) / m["path"]
+            p = Path(str(uri).removeprefix("file://")).resolve()
+            if self.root not in p.parents:
+                raise RunError(
+                    f"{uri!r} is not a run:// URI; only artifacts of runs under {self.root} "
+                    "can be read (address them as run://<run_id>/<path>)"
+                )
+            if not p.exists():
+                raise RunError(f"{uri!r} does not exist")
+            return p
+        base = self.run_dir(m["run_id"], reader=reader)
+        path = inside(base, m["path"], f"artifact path in {uri!r}")
         if not path.exists():
             raise RunError(f"artifact {uri!r} does not exist (looked at {path})")
         return path
 
-    def read_meta(self, uri: str) -> dict[str, Any]:
+    def read_meta(self, uri: str, reader: str | None = None) -> dict[str, Any]:
         """Sidecar metadata written beside a table (``<name>.meta.json``); {} when there is none."""
-        path = self.resolve(uri)
+        path = self.resolve(uri, reader=reader)
         side = path.with_name(meta_relpath(path.name))
         return dict(json.loads(side.read_text())) if side.exists() else {}
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(
-        self, pipeline: str, parameters: dict[str, Any] | None = None, run_id: str | None = None
+        self,
+        pipeline: str,
+        parameters: dict[str, Any] | None = None,
+        run_id: str | None = None,
+        action: Action = Action.RUN,
     ) -> RunContext:
-        """Create a staging run and return its context."""
-        run_id = run_id or new_run_id(pipeline)
-        if not RUN_ID_RE.match(run_id):
-            raise RunError(f"run id {run_id!r} may hold only letters, digits, '_', '.', '-'")
+        """Create a staging run and return its context (the identity must hold ``action``)."""
+        who = require(action)
+        run_id = check_run_id(run_id or new_run_id(pipeline))
         if self.sealed_dir(run_id).exists() or self.staging_dir(run_id).exists():
             raise RunError(f"run {run_id!r} already exists under {self.root}; runs are immutable")
+        self._claim_environment()
         d = self.staging_dir(run_id)
         (d / "_meta").mkdir(parents=True)
         meta = {
@@ -133,9 +160,25 @@ class RunStore:
             "pipeline": pipeline,
             "parameters": parameters or {},
             "created": datetime.now(UTC).isoformat(),
+            "identity": who,
+            "environment": self.environment,
+            "pid": os.getpid(),
         }
         (d / "_meta" / "run.json").write_text(json.dumps(meta, indent=2, default=str))
         return RunContext(self, run_id)
+
+    def _claim_environment(self) -> None:
+        marker = self.root / ENVIRONMENT_FILE
+        env = environment()
+        if marker.exists():
+            if marker.read_text().strip() != env:
+                raise RunError(
+                    f"runs root {self.root} is the {marker.read_text().strip()} environment but "
+                    f"MI_ENV={env}; environments keep separate run roots"
+                )
+            return
+        self.root.mkdir(parents=True, exist_ok=True)
+        marker.write_text(env + "\n")
 
     def attach(self, run_id: str, step: str | None = None) -> RunContext:
         """Context of an existing staging run (a pipeline step joins its run this way)."""
@@ -148,10 +191,57 @@ class RunStore:
         return RunContext(self, run_id, step=step)
 
     def seal(self, run_id: str, status: Status = "succeeded", error: str | None = None) -> Manifest:
-        """Hash every byte, write the manifest, move into place, make read-only, log it."""
+        """Scan, hash every byte, write the manifest, log it, move into place, make read-only.
+
+        The order makes a crash at any point recoverable (``mi runs fsck``): before the
+        ledger line the run is an unsealed staging run; after it, the staging folder holds
+        exactly the bytes the ledger names and the repair finishes the move.
+        """
         src = self.staging_dir(run_id)
         if not src.is_dir():
             raise RunError(f"cannot seal {run_id!r}: no staging run at {src}")
+        scan_for_secrets(src)
+        manifest = self._manifest(run_id, src, status, error)
+        mpath = src / MANIFEST
+        _write_synced(mpath, manifest.model_dump_json(indent=2).encode())
+        self.ledger.append(
+            "run",
+            run_id,
+            actor=current_identity(),
+            detail={
+                "status": status,
+                "pipeline": manifest.pipeline,
+                "root_hash": manifest.root_hash,
+                "manifest_sha256": sha256_file(mpath),
+                "environment": self.environment,
+            },
+        )
+        self.finish_seal(run_id)
+        return manifest
+
+    def finish_seal(self, run_id: str) -> None:
+        """Move a logged run into place, make it read-only, log its models, anchor the ledger."""
+        src, dst = self.staging_dir(run_id), self.sealed_dir(run_id)
+        if src.is_dir():
+            os.replace(src, dst)
+        _make_read_only(dst)
+        m = self.manifest(run_id)
+        if m.status == "succeeded":
+            self.register_models(run_id)
+        checkpoint(self.ledger, self.witness)
+
+    def register_models(self, run_id: str) -> int:
+        """Log the models a sealed run trained (once each); return how many were new."""
+        known = {e.subject for e in self.ledger.find("model_registered")}
+        path = self.sealed_dir(run_id) / MODELS_JOURNAL
+        new = [r for r in _read_jsonl(path) if r["model_version"] not in known]
+        for rec in new:
+            self.ledger.append(
+                "model_registered", rec["model_version"], actor=rec["owner"], detail=rec
+            )
+        return len(new)
+
+    def _manifest(self, run_id: str, src: Path, status: Status, error: str | None) -> Manifest:
         meta = json.loads((src / "_meta" / "run.json").read_text())
         root = project_root()
         manifest = Manifest(
@@ -172,43 +262,58 @@ class RunStore:
             products=sha256_tree(src),
             error=error,
         )
-        manifest = manifest.model_copy(update={"root_hash": manifest.compute_root_hash()})
-        (src / MANIFEST).write_text(manifest.model_dump_json(indent=2))
-        dst = self.sealed_dir(run_id)
-        os.replace(src, dst)
-        _make_read_only(dst)
-        self.ledger.append(
-            "run",
-            run_id,
-            actor=os.environ.get("MI_ACTOR", os.environ.get("USER", "unknown")),
-            detail={
-                "status": status,
-                "pipeline": manifest.pipeline,
-                "root_hash": manifest.root_hash,
-            },
-        )
-        return manifest
+        return manifest.model_copy(update={"root_hash": manifest.compute_root_hash()})
 
     # -- reading --------------------------------------------------------------------------
     def manifest(self, run_id: str) -> Manifest:
         path = self.sealed_dir(run_id) / MANIFEST
         if not path.exists():
             raise RunError(f"run {run_id!r} is not sealed (no {path})")
-        return Manifest.model_validate_json(path.read_text())
+        try:
+            return Manifest.model_validate_json(path.read_bytes())
+        except (ValidationError, ValueError) as exc:
+            raise RunError(
+                f"the manifest of run {run_id!r} is unreadable ({str(exc).splitlines()[0]}); "
+                "`mi runs verify` reports what changed"
+            ) from None
+
+    def run_ids(self) -> list[str]:
+        """Names of the sealed run folders (a manifest present), oldest name first."""
+        if not self.root.is_dir():
+            return []
+        return [
+            d.name
+            for d in sorted(self.root.iterdir())
+            if d.is_dir() and not d.is_symlink() and (d / MANIFEST).exists()
+        ]
 
     def runs(self) -> Iterator[Manifest]:
-        """Sealed runs, oldest first."""
-        if not self.root.is_dir():
-            return
-        for d in sorted(self.root.iterdir()):
-            if d.is_dir() and (d / MANIFEST).exists():
-                yield Manifest.model_validate_json((d / MANIFEST).read_text())
+        """Sealed runs with a readable manifest, oldest first (see :meth:`broken`)."""
+        for run_id in self.run_ids():
+            try:
+                yield self.manifest(run_id)
+            except RunError:
+                continue
+
+    def broken(self) -> dict[str, str]:
+        """Sealed run folders whose manifest cannot be read, with the reason."""
+        out = {}
+        for run_id in self.run_ids():
+            try:
+                self.manifest(run_id)
+            except RunError as exc:
+                out[run_id] = str(exc)
+        return out
 
     def latest(self, pipeline: str | None = None, status: str = "succeeded") -> Manifest:
         found = [m for m in self.runs() if m.status == status and pipeline in (None, m.pipeline)]
         if not found:
             raise RunError(f"no {status} run of pipeline {pipeline or 'any'!r} under {self.root}")
         return max(found, key=lambda m: m.sealed)
+
+    def staging_runs(self) -> list[str]:
+        d = self.root / STAGING
+        return sorted(p.name for p in d.iterdir() if p.is_dir()) if d.is_dir() else []
 
     def remove_staging(self, run_id: str) -> None:
         shutil.rmtree(self.staging_dir(run_id), ignore_errors=True)
@@ -218,6 +323,15 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".partial")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
 
 
 def _make_read_only(root: Path) -> None:

@@ -116,7 +116,22 @@ class AuditEntry(Record):
 
     seq: int
     ts: datetime
-    kind: Literal["run", "model_registered", "approval", "publication", "note", "backtest.trial"]
+    kind: Literal[
+        "run",
+        "model_registered",
+        "model_status",
+        "approval",
+        "publication",
+        "note",
+        "backtest.trial",
+        "key_registered",
+        "checkpoint",
+        "hold",
+        "release",
+        "tombstone",
+        "exception",
+        "repair",
+    ]
     subject: str  # run id, model version, portfolio version ...
     actor: str
     detail: dict[str, Any] = Field(default_factory=dict)

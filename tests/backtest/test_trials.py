@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from mi_kernel import metrics as m
-from mi_kernel.backtest.trials import (
+from mi_kernel.governance.trials import (
     TRIAL_COLUMNS,
     deflated_from_ledger,
     ledger_trials,

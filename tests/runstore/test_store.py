@@ -46,7 +46,9 @@ def test_seal_moves_run_into_place_with_manifest_and_ledger(store: RunStore) -> 
 def test_uri_resolves_before_and_after_sealing(store: RunStore) -> None:
     ctx = store.start("unit")
     uri = ctx.write_table(pd.DataFrame({"x": [1]}), "a/b.parquet")
-    assert store.resolve(uri) == store.staging_dir(ctx.run_id) / "a/b.parquet"
+    assert ctx.resolve(uri) == store.staging_dir(ctx.run_id) / "a/b.parquet"
+    with pytest.raises(RunError, match="not sealed yet"):  # another run may not read it
+        store.resolve(uri)
     store.seal(ctx.run_id)
     assert store.resolve(uri) == store.sealed_dir(ctx.run_id) / "a/b.parquet"
     with pytest.raises(RunError, match="does not exist"):
@@ -150,7 +152,7 @@ def test_existing_run_id_is_refused(store: RunStore) -> None:
     ctx = store.start("unit", run_id="fixed-id")
     with pytest.raises(RunError, match="already exists"):
         store.start("unit", run_id=ctx.run_id)
-    with pytest.raises(RunError, match="may hold only"):
+    with pytest.raises(RunError, match="is not a run id"):
         store.start("unit", run_id="../evil")
 
 
