@@ -36,6 +36,7 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     live in a per-worker folder, never ~/.config/mi."""
     os.environ["MI_CACHE_DIR"] = str(tmp_path_factory.mktemp("mi-cache"))
     os.environ["MI_KEYS_DIR"] = str(tmp_path_factory.mktemp("mi-keys"))
+    os.environ["MI_IDENTITY"] = "ada"  # the researcher of roles.yml (module fixtures too)
 
 
 @pytest.fixture(autouse=True)
