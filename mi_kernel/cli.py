@@ -1,8 +1,9 @@
 """The ``mi`` command: run pipelines and inspect, show and verify runs.
 
 mi run <pipeline> [-p key=value ...]
-mi runs list | show <run_id> | verify [<run_id>]
+mi runs list | show <run_id> | verify [<run_id>] | fsck [--repair]
 mi pipelines
+(and the control plane's commands: see mi_kernel/governance/cli.py)
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from mi_kernel.errors import MIError
+from mi_kernel.governance.cli import add_commands
 
 
 def _parse_params(pairs: Sequence[str]) -> dict[str, str]:
@@ -52,13 +54,16 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     store = RunStore(args.runs_root)
     rows = list(store.runs())
-    if not rows:
+    broken = store.broken()
+    if not rows and not broken:
         print(f"no sealed runs under {store.root}")
         return 0
-    print(f"{'run id':<44} {'pipeline':<10} {'status':<10} {'steps':>5} {'seconds':>8}")
+    print(f"{'run id':<44} {'pipeline':<11} {'status':<10} {'steps':>5} {'seconds':>8}")
     for m in rows:
         secs = sum(s.seconds for s in m.steps)
-        print(f"{m.run_id:<44} {m.pipeline:<10} {m.status:<10} {len(m.steps):>5} {secs:>8.1f}")
+        print(f"{m.run_id:<44} {m.pipeline:<11} {m.status:<10} {len(m.steps):>5} {secs:>8.1f}")
+    for run_id in broken:
+        print(f"{run_id:<44} {'?':<11} {'BROKEN':<10}  unreadable manifest: `mi runs verify`")
     return 0
 
 
@@ -86,16 +91,16 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from mi_kernel.runstore import RunStore, verify_all, verify_run
+    from mi_kernel.runstore.verify import verify_ledger
 
     store = RunStore(args.runs_root)
     if args.run_id:
-        reports = [verify_run(store, args.run_id)]
-        reports.insert(0, type(reports[0])("ledger", tuple(store.ledger.verify())))
+        reports = [*verify_ledger(store), verify_run(store, args.run_id)]
     else:
         reports = verify_all(store)
     bad = [r for r in reports if not r.ok]
     for r in reports:
-        print(f"{'ok ' if r.ok else 'BAD'} {r.run_id}")
+        print(f"{'ok ' if r.ok else 'BAD'} {r.run_id}" + (f"  ({r.note})" if r.note else ""))
         for p in r.problems:
             print(f"    {p}")
     print(f"{len(reports) - len(bad)} verified, {len(bad)} with problems")
@@ -152,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     ver.add_argument("run_id", nargs="?")
     ver.set_defaults(func=cmd_verify)
     sub.add_parser("pipelines", help="list declared pipelines").set_defaults(func=cmd_pipelines)
+    add_commands(sub, rsub)
     sub.add_parser("mcp", help="serve the eight tools over MCP (stdio)").set_defaults(func=cmd_mcp)
     return p
 

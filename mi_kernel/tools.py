@@ -19,7 +19,10 @@ from typing import Any
 import pandas as pd
 
 from mi_kernel.errors import ComplianceError, ConfigError, RunError
-from mi_kernel.runstore import RunContext, current_run, sha256_frame, sha256_json
+from mi_kernel.governance.registry import gate_book, gate_model
+from mi_kernel.governance.roles import Action, require
+from mi_kernel.risk.report import json_number
+from mi_kernel.runstore import RunContext, current_run, sha256_file, sha256_frame, sha256_json
 from mi_kernel.runstore.store import meta_relpath
 from mi_kernel.schemas import PortfolioInstruction, TargetPosition, conform
 from mi_kernel.schemas.tables import utc_bound
@@ -169,6 +172,7 @@ def train_model(
 ) -> str:
     """Train walk-forward (purged, embargoed), register the model and card; return its version."""
     from mi_kernel import labels, models
+    from mi_kernel.models.persist import ESTIMATOR_FILE
 
     ctx = current_run()
     feats = _read(ctx, feature_table_uri)
@@ -184,11 +188,26 @@ def train_model(
     folder = f"models/{model.model_version}"
     models.save(model, ctx.path(folder))
     ctx.write_table(model.oos, f"{folder}/oos_predictions.parquet")
-    ctx.store.ledger.append(
-        "model_registered",
-        model.model_version,
-        actor=cfg.owner,
-        detail={"uri": ctx.uri(folder), "run_id": ctx.run_id, "metrics": model.card.metrics},
+    ctx.record_model(
+        {
+            "model_version": model.model_version,
+            "name": model.card.name,
+            "uri": ctx.uri(folder),
+            "run_id": ctx.run_id,
+            "owner": cfg.owner,
+            "maker": require(Action.REGISTER_MODEL),
+            "purpose": cfg.purpose or f"predict {label_def} cross-sectionally",
+            "intended_use": cfg.intended_use,
+            "limitations": list(cfg.limitations) + list(model.card.caveats),
+            "risk_tier": cfg.risk_tier,
+            "label": label_def,
+            "estimator": model.card.estimator,
+            "features": list(model.card.features),
+            "train_start": model.card.train_start.isoformat(),
+            "train_end": model.card.train_end.isoformat(),
+            "metrics": {k: json_number(float(v)) for k, v in model.card.metrics.items()},
+            "estimator_sha256": sha256_file(ctx.path(f"{folder}/{ESTIMATOR_FILE}")),
+        }
     )
     ctx.emit(
         "model.registered",
@@ -202,23 +221,38 @@ def train_model(
     return model.model_version
 
 
-def model_uri(model_version: str, ctx: RunContext | None = None) -> str:
-    """Where a registered model lives (from the ledger)."""
-    ctx = ctx or current_run()
-    found = ctx.store.ledger.find("model_registered", model_version)
+def _registration(model_version: str, ctx: RunContext) -> dict[str, Any]:
+    """A model trained by this run (not sealed yet), else its registration in the ledger."""
+    own = ctx.models().get(model_version)
+    if own is not None:
+        return own
+    found = [e for e in ctx.store.ledger.find("model_registered", model_version)]
     if not found:
         raise ConfigError(
             f"model version {model_version!r} is not registered; train it with train_model() "
-            "or list registrations in the ledger"
+            "or list the inventory with `mi models list`"
         )
-    return str(found[-1].detail["uri"])
+    return dict(found[-1].detail)
+
+
+def model_uri(model_version: str, ctx: RunContext | None = None) -> str:
+    """Where a registered model lives."""
+    ctx = ctx or current_run()
+    return str(_registration(model_version, ctx)["uri"])
 
 
 def load_model(model_version: str, ctx: RunContext | None = None) -> Any:
+    """Load a registered model; its estimator file must hash to the registered sha256.
+
+    The estimator is a joblib pickle: it is only unpickled after its bytes are checked
+    against the hash recorded when it was trained (and, for a sealed run, the manifest's).
+    """
     from mi_kernel import models
 
     ctx = ctx or current_run()
-    return models.load(ctx.resolve(model_uri(model_version, ctx)))
+    reg = _registration(model_version, ctx)
+    folder = ctx.resolve(str(reg["uri"]))
+    return models.load(folder, estimator_sha256=reg.get("estimator_sha256"))
 
 
 # -- 5. score_signals ------------------------------------------------------------------------
@@ -231,6 +265,7 @@ def score_signals(model_version: str, asof: str | None = None) -> str:
     from mi_kernel import models
 
     ctx = current_run()
+    status = gate_model(ctx.store.ledger, model_version, ctx.store.environment)
     model = load_model(model_version, ctx)
     feature_uri = model.card.inputs[0]
     feats = _read(ctx, feature_uri)
@@ -249,7 +284,12 @@ def score_signals(model_version: str, asof: str | None = None) -> str:
         ctx,
         signals,
         f"signals/{_slug(model_version)}/{stamp}.parquet",
-        {"model_version": model_version, "asof": stamp, "features_uri": feature_uri},
+        {
+            "model_version": model_version,
+            "model_status": status,
+            "asof": stamp,
+            "features_uri": feature_uri,
+        },
     )
     ctx.emit(
         "signals.scored",
@@ -389,7 +429,13 @@ def run_backtest(
         prior_trials=gov_trials.prior_sharpes(ctx.store.ledger, data_hash),
         data_hash=data_hash,
         on_trial=lambda vid, sharpe, n_obs: gov_trials.record_trial(
-            ctx.store.ledger, ctx.run_id, vid, strategy_id, data_hash, sharpe, n_obs,
+            ctx.store.ledger,
+            ctx.run_id,
+            vid,
+            strategy_id,
+            data_hash,
+            sharpe,
+            n_obs,
             {"step": ctx.step},
         ),
         start=start,
@@ -562,20 +608,25 @@ def _risk_record(ctx: RunContext, risk_uri: str | None) -> dict[str, Any]:
 def publish_portfolio(
     targets: str,
     book: Mapping[str, Any],
-    approver: str | None = None,
     risk_uri: str | None = None,
+    model_version: str | None = None,
 ) -> str:
-    """Publish target weights as a Portfolio Instruction, gated by the pre-trade check and approval.
+    """Publish target weights as a Portfolio Instruction, through the pre-trade check and the gate.
 
-    Raises :class:`ComplianceError` (and publishes nothing) when the targets violate the book
-    or no approver is named. Returns the ``portfolio_version``; the instruction is written to
-    ``portfolio/<version>.json`` and the approval and publication are recorded in the ledger.
-    The instruction records how the book was built (``book``: a book definition with its
-    construction, optimizer and parameters, constraints and policies) and, given
-    ``risk_uri`` (the JSON written by ``backtest.book_risk``), its risk at approval.
+    Raises :class:`ComplianceError` (and publishes nothing) when the targets violate the book.
+    The gate (:mod:`mi_kernel.governance.registry`) then asks for an e-signed approval of this
+    exact book definition by someone other than the publisher, and for ``model_version`` (the
+    model whose signals built the targets) to be approved: with both the instruction is
+    ``published``; without, it is a ``draft`` in dev and refused in stage and prod. Returns
+    the ``portfolio_version``; the instruction is written to ``portfolio/<version>.json`` and
+    the publication, signed by the publisher, is recorded in the ledger. The instruction
+    records how the book was built (``book``: a book definition with its construction,
+    optimizer and parameters, constraints and policies) and, given ``risk_uri`` (the JSON
+    written by ``backtest.book_risk``), its risk at approval.
     """
     from mi_kernel import compliance, portfolio
 
+    who = require(Action.PUBLISH)
     ctx = current_run()
     definition = portfolio.as_book_definition(book)
     weights = _as_weights(ctx, targets, book)
@@ -587,8 +638,13 @@ def publish_portfolio(
             f"publication of {targets} refused: {len(result.violations)} pre-trade violation(s): "
             + "; ".join(v.message for v in result.violations[:5])
         )
-    if not approver:
-        raise ComplianceError("publication needs an approver: pass approver='<name>'")
+    env, ledger = ctx.store.environment, ctx.store.ledger
+    if model_version is None and env != "dev":
+        raise ComplianceError(f"publication in {env} needs the model_version the targets came from")
+    model_status = gate_model(ledger, model_version, env) if model_version else None
+    book_hash = sha256_json(definition.record())
+    approvers = gate_book(ledger, b.name, book_hash, who, env)
+    approved = bool(approvers) and model_status in (None, "approved", "deployed")
     content = {"targets": latest[["symbol", "weight"]].to_dict("records"), "book": b.name}
     version = f"{_slug(b.name)}-{sha256_json(content)[:12]}"
     ts = latest["ts"].max().to_pydatetime() if "ts" in latest else datetime.now(UTC)
@@ -602,19 +658,35 @@ def publish_portfolio(
             if abs(float(w)) > 0
         ),
         source_signals=targets,
-        approvals=(approver,),
+        approvals=tuple(approvers),
+        status="published" if approved else "draft",
         construction={
             "method": definition.optimizer.method if definition.optimizer else "ranks",
+            "book_hash": book_hash,
+            "model_version": model_version,
+            "model_status": model_status,
             **definition.record(),
         },
         risk=_risk_record(ctx, risk_uri),
     )
     uri = ctx.write_json(json.loads(instr.model_dump_json()), f"portfolio/{version}.json")
-    ctx.store.ledger.append("approval", version, actor=approver, detail={"run_id": ctx.run_id})
-    ctx.store.ledger.append(
-        "publication", version, actor=approver, detail={"uri": uri, "book": b.name}
+    detail = {
+        "uri": uri,
+        "book": b.name,
+        "status": instr.status,
+        "environment": env,
+        "book_hash": book_hash,
+        "approvers": list(approvers),
+        "model_version": model_version,
+        "model_status": model_status,
+        "run_id": ctx.run_id,
+    }
+    ledger.append("publication", version, who, detail, sign=True)
+    ctx.emit(
+        "portfolio.published",
+        {"portfolio_version": version, "uri": uri, "status": instr.status},
+        parents=[targets],
     )
-    ctx.emit("portfolio.published", {"portfolio_version": version, "uri": uri}, parents=[targets])
     return version
 
 

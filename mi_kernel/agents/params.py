@@ -87,7 +87,6 @@ class ComplianceParams(AgentParams):
     targets_uri: str
     book: dict[str, Any]
     sector_source: str = "sp500_ohlcv"
-    approver: str = ""
 
 
 class BacktestParams(AgentParams):

@@ -8,8 +8,9 @@ that gap: :func:`verify_anchors` re-reads the ledger and fails when the entry at
 checkpointed ``seq`` no longer has the checkpointed hash (a rewrite) or is gone (a
 truncation, e.g. deleting the newest run with its ledger lines).
 
-What a local disk can and cannot guarantee: a witness folder on the same machine (``MI_WITNESS_DIR``)
-stops mistakes and casual edits, and makes a rewrite visible to anyone comparing the two;
+What a local disk can and cannot guarantee: a witness folder on the same machine
+(``MI_WITNESS_DIR``) stops mistakes and casual edits, and makes a rewrite visible to anyone
+comparing the two;
 it cannot stop root on that machine from rewriting both. Real write-once storage is an
 object store with object lock in compliance mode (S3 Object Lock, MinIO): implement
 :class:`Witness` (``put`` / ``get`` / ``names``) over it — one object per checkpoint, the

@@ -18,6 +18,7 @@ what the signed checkpoints copied to a witness location catch (:mod:`.anchor`).
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -73,15 +74,15 @@ class Ledger:
     def readable(self) -> list[AuditEntry]:
         """Every entry up to the first unreadable line (for reports that must not crash)."""
         out: list[AuditEntry] = []
-        try:
+        with contextlib.suppress(IntegrityError):
             out.extend(self.entries())
-        except IntegrityError:
-            pass
         return out
 
     def find(self, kind: str, subject: str | None = None) -> list[AuditEntry]:
         return [
-            e for e in self.entries() if e.kind == kind and (subject is None or e.subject == subject)
+            e
+            for e in self.entries()
+            if e.kind == kind and (subject is None or e.subject == subject)
         ]
 
     def head(self) -> AuditEntry | None:

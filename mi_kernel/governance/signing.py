@@ -88,8 +88,10 @@ def _private(identity: str) -> Ed25519PrivateKey:
 
 
 def public_key_b64(identity: str) -> str:
-    raw = _private(identity).public_key().public_bytes(
-        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    raw = (
+        _private(identity)
+        .public_key()
+        .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     )
     return base64.b64encode(raw).decode()
 

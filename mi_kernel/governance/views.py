@@ -28,8 +28,18 @@ def runs_table(store: RunStore) -> pd.DataFrame:
         }
         for m in store.runs()
     ]
-    cols = ["run_id", "pipeline", "status", "created", "seconds", "steps", "files",
-            "code_version", "root_hash", "error"]  # fmt: skip
+    cols = [
+        "run_id",
+        "pipeline",
+        "status",
+        "created",
+        "seconds",
+        "steps",
+        "files",
+        "code_version",
+        "root_hash",
+        "error",
+    ]
     table = pd.DataFrame(rows, columns=cols)
     return table.sort_values("created", ascending=False, ignore_index=True)
 

@@ -123,17 +123,19 @@ def _tools(s: McpSession) -> list[Callable[..., Any]]:
     def publish_portfolio(
         targets: str,
         book: dict[str, Any],
-        approver: str = "",
         run_id: str = "",
         risk_uri: str = "",
+        model_version: str = "",
     ) -> str:
-        """Publish approved targets as a Portfolio Instruction (gated by the pre-trade check).
+        """Publish targets as a Portfolio Instruction, through the pre-trade check and the gate.
 
-        The instruction records the book's construction and, given ``risk_uri``, its risk.
+        Published when the book definition and ``model_version`` are approved (e-signed, by
+        someone other than the server's identity); a draft otherwise in dev, refused in
+        stage and prod. The instruction records the book's construction and its risk.
         """
         with s.run(run_id):
             return tools.publish_portfolio(
-                targets, book, approver=approver or None, risk_uri=risk_uri or None
+                targets, book, risk_uri=risk_uri or None, model_version=model_version or None
             )
 
     def seal_run() -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 from sklearn.base import BaseEstimator
 
@@ -35,6 +37,10 @@ class TrainConfig(BaseModel):
     name : str, optional
         Model name, the prefix of the model version; default the estimator key.
     purpose, owner : str
+        What the model is for, and the business owner (the maker is whoever trains it).
+    intended_use, limitations, risk_tier
+        For the model inventory: the use it is approved for, its known limits, and its
+        risk tier (low, medium, high), which sets how deep validation goes.
         Recorded on the model card.
     random_state : int
         The one randomness knob, passed to the estimator.
@@ -52,6 +58,9 @@ class TrainConfig(BaseModel):
     name: str | None = None
     purpose: str = ""
     owner: str = "research"
+    intended_use: str = "research: cross-sectional ranking of equities; not for live trading"
+    limitations: tuple[str, ...] = ()
+    risk_tier: Literal["low", "medium", "high"] = "medium"
     random_state: int = 0
 
     def build(self, kind: LabelKind | str = LabelKind.REGRESSION) -> BaseEstimator:

@@ -9,8 +9,9 @@ from pathlib import Path
 import joblib
 import pandas as pd
 
-from mi_kernel.errors import DataError
+from mi_kernel.errors import DataError, IntegrityError
 from mi_kernel.models.trained import FOLD_COLUMNS, OOS_COLUMNS, TrainedModel
+from mi_kernel.runstore.hashing import sha256_file
 from mi_kernel.schemas import ModelCard
 
 ESTIMATOR_FILE = "model.joblib"
@@ -40,13 +41,19 @@ def save(model: TrainedModel, folder: Path) -> Path:
     return folder
 
 
-def load(folder: Path) -> TrainedModel:
+def load(folder: Path, estimator_sha256: str | None = None) -> TrainedModel:
     """Read a model folder written by :func:`save` (plus ``oos_predictions.parquet`` if any).
+
+    The estimator is a joblib pickle, and unpickling runs code: given ``estimator_sha256``
+    (the hash recorded when the model was registered) the file's bytes must match it before
+    they are unpickled. Never load a model folder of unknown origin without it.
 
     Raises
     ------
     DataError
         If the estimator or the card is missing.
+    IntegrityError
+        If the estimator's bytes do not hash to ``estimator_sha256``.
     """
     folder = Path(folder)
     for name in (ESTIMATOR_FILE, CARD_FILE):
@@ -54,6 +61,14 @@ def load(folder: Path) -> TrainedModel:
             raise DataError(
                 f"{folder / name} does not exist; point load() at a folder written by "
                 "mi_kernel.models.save()"
+            )
+    if estimator_sha256 is not None:
+        actual = sha256_file(folder / ESTIMATOR_FILE)
+        if actual != estimator_sha256:
+            raise IntegrityError(
+                f"{folder / ESTIMATOR_FILE} does not match the sha256 registered for it "
+                f"({actual[:12]} != {estimator_sha256[:12]}): it was changed after training "
+                "and is not unpickled; run `mi runs verify`"
             )
     blob = joblib.load(folder / ESTIMATOR_FILE)
     raw = json.loads((folder / CARD_FILE).read_text(encoding="utf-8"))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from mi_kernel.governance.ledger import Ledger
 from mi_kernel.runstore.context import RunContext, activate, current_run, use_run
 from mi_kernel.runstore.hashing import sha256_file, sha256_frame, sha256_json
-from mi_kernel.governance.ledger import Ledger
 from mi_kernel.runstore.manifest import Manifest
 from mi_kernel.runstore.paths import project_root
 from mi_kernel.runstore.store import RunStore

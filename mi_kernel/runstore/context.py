@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from mi_kernel.errors import RunError, SealedRunError
-from mi_kernel.runstore.paths import inside
 from mi_kernel.runstore.hashing import sha256_file, sha256_frame
+from mi_kernel.runstore.paths import inside
 from mi_kernel.schemas.records import EventEnvelope
 
 if TYPE_CHECKING:
@@ -71,6 +71,9 @@ class RunContext:
     def read_meta(self, uri: str) -> dict[str, Any]:
         return self.store.read_meta(uri, reader=self.run_id)
 
+    def read_json(self, uri: str) -> Any:
+        return json.loads(self.resolve(uri).read_text())
+
     def uri(self, relpath: str) -> str:
         return f"run://{self.run_id}/{relpath}"
 
@@ -104,6 +107,18 @@ class RunContext:
             seen = [json.loads(x) for x in fh.read().splitlines() if x.strip()]
             if (name, sha256) not in {(x["name"], x["sha256"]) for x in seen}:
                 fh.write(line)  # "a+": written at the end whatever the read position
+
+    def record_model(self, registration: dict[str, Any]) -> None:
+        """Journal a model this run trained; the ledger registers it when the run seals."""
+        self._append("_meta/models.jsonl", registration)
+
+    def models(self) -> dict[str, dict[str, Any]]:
+        """Models this run trained so far, by version."""
+        path = self.dir / "_meta/models.jsonl"
+        if not path.exists():
+            return {}
+        rows = [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
+        return {str(r["model_version"]): r for r in rows}
 
     def emit(
         self,

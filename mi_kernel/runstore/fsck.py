@@ -68,9 +68,16 @@ def _torn_ledger(store: RunStore, repair: bool, who: str) -> list[Finding]:
         fh.flush()
         os.fsync(fh.fileno())
     store.ledger.append(
-        "repair", "ledger", who, {"what": "partial last line moved aside", "file": aside.name,
-                                  "sha256": sha256_file(aside), "bytes": len(tail)},
-    )  # fmt: skip
+        "repair",
+        "ledger",
+        who,
+        {
+            "what": "partial last line moved aside",
+            "file": aside.name,
+            "sha256": sha256_file(aside),
+            "bytes": len(tail),
+        },
+    )
     return [Finding(f.kind, f.subject, f.detail + f", moved to {aside.name}", True)]
 
 
@@ -82,7 +89,9 @@ def _staging(store: RunStore, repair: bool, who: str) -> list[Finding]:
         if run_id in logged and (d / MANIFEST).exists():
             if repair:
                 store.finish_seal(run_id)
-            out.append(Finding("half-sealed", run_id, "logged as sealed, not moved into place", repair))
+            out.append(
+                Finding("half-sealed", run_id, "logged as sealed, not moved into place", repair)
+            )
             continue
         try:
             meta = json.loads((d / "_meta" / "run.json").read_text())
@@ -93,9 +102,15 @@ def _staging(store: RunStore, repair: bool, who: str) -> list[Finding]:
             continue
         if repair:
             shutil.rmtree(d)
-            store.ledger.append("repair", run_id, who, {"what": "abandoned staging run removed",
-                                                        "pipeline": meta.get("pipeline")})  # fmt: skip
-        out.append(Finding("abandoned", run_id, "unsealed staging run whose process is gone", repair))
+            store.ledger.append(
+                "repair",
+                run_id,
+                who,
+                {"what": "abandoned staging run removed", "pipeline": meta.get("pipeline")},
+            )
+        out.append(
+            Finding("abandoned", run_id, "unsealed staging run whose process is gone", repair)
+        )
     return out
 
 
@@ -113,15 +128,33 @@ def _models(store: RunStore, repair: bool, who: str) -> list[Finding]:
         if missing:
             if repair:
                 store.register_models(run_id)
-            out += [Finding("unlogged-model", v, f"trained by sealed run {run_id}", repair) for v in missing]
+            out += [
+                Finding("unlogged-model", v, f"trained by sealed run {run_id}", repair)
+                for v in missing
+            ]
     sealed = set(store.run_ids())
     for e in entries:
         rid = e.detail.get("run_id")
         if e.kind == "model_registered" and rid not in sealed and e.subject not in voided:
             if repair:
-                store.ledger.append("note", e.subject, who, {"voids": "model_registered",
-                                    "seq": e.seq, "reason": f"run {rid} never sealed"})  # fmt: skip
-            out.append(Finding("orphan-model", e.subject, f"registered by run {rid}, which never sealed", repair))
+                store.ledger.append(
+                    "note",
+                    e.subject,
+                    who,
+                    {
+                        "voids": "model_registered",
+                        "seq": e.seq,
+                        "reason": f"run {rid} never sealed",
+                    },
+                )
+            out.append(
+                Finding(
+                    "orphan-model",
+                    e.subject,
+                    f"registered by run {rid}, which never sealed",
+                    repair,
+                )
+            )
     return out
 
 

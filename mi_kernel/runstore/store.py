@@ -235,10 +235,10 @@ class RunStore:
         known = {e.subject for e in self.ledger.find("model_registered")}
         path = self.sealed_dir(run_id) / MODELS_JOURNAL
         new = [r for r in _read_jsonl(path) if r["model_version"] not in known]
+        lineage = [i.model_dump(mode="json") for i in self.manifest(run_id).inputs]
         for rec in new:
-            self.ledger.append(
-                "model_registered", rec["model_version"], actor=rec["owner"], detail=rec
-            )
+            detail = {**rec, "inputs": lineage}
+            self.ledger.append("model_registered", rec["model_version"], rec["maker"], detail)
         return len(new)
 
     def _manifest(self, run_id: str, src: Path, status: Status, error: str | None) -> Manifest:

@@ -50,8 +50,10 @@ def _ledger_problems(run_id: str, logged: list[AuditEntry], m: Manifest, mpath: 
     out: list[str] = []
     if len(logged) > 1:
         seqs = ", ".join(str(e.seq) for e in logged)
-        out.append(f"{run_id}: the ledger records this run {len(logged)} times (seq {seqs}): "
-                   "a run is sealed once; a second line means it was re-sealed")  # fmt: skip
+        out.append(
+            f"{run_id}: the ledger records this run {len(logged)} times (seq {seqs}): "
+            "a run is sealed once; a second line means it was re-sealed"
+        )
     first = logged[0].detail
     if first.get("root_hash") != m.root_hash:
         out.append(f"{run_id}: root hash differs from the one in the ledger")
@@ -76,12 +78,19 @@ def _verify_run(store: RunStore, run_id: str) -> VerifyReport:
     d = store.sealed_dir(run_id)
     if tomb and not d.exists():
         t = tomb[-1]
-        return VerifyReport(run_id, note=f"purged {t.ts:%Y-%m-%d} by {t.actor}: {t.detail.get('reason')}")
+        return VerifyReport(
+            run_id, note=f"purged {t.ts:%Y-%m-%d} by {t.actor}: {t.detail.get('reason')}"
+        )
     mpath = d / MANIFEST
     if not mpath.exists():
         if logged and store.staging_dir(run_id).is_dir():
-            return VerifyReport(run_id, (f"{run_id}: logged as sealed but still in .staging "
-                                         "(a crash while sealing): `mi runs fsck --repair`",))  # fmt: skip
+            return VerifyReport(
+                run_id,
+                (
+                    f"{run_id}: logged as sealed but still in .staging "
+                    "(a crash while sealing): `mi runs fsck --repair`",
+                ),
+            )
         return VerifyReport(run_id, (f"{run_id}: manifest.json is missing",))
     try:
         manifest = Manifest.model_validate_json(mpath.read_bytes())
@@ -90,7 +99,9 @@ def _verify_run(store: RunStore, run_id: str) -> VerifyReport:
         return VerifyReport(run_id, (f"{run_id}: manifest.json is unreadable: {first}",))
     problems: list[str] = []
     if manifest.compute_root_hash() != manifest.root_hash:
-        problems.append(f"{run_id}: manifest.json was edited (root hash does not match its content)")
+        problems.append(
+            f"{run_id}: manifest.json was edited (root hash does not match its content)"
+        )
     actual = sha256_tree(d)
     actual.pop(MANIFEST, None)
     for rel, digest in manifest.products.items():
@@ -98,7 +109,10 @@ def _verify_run(store: RunStore, run_id: str) -> VerifyReport:
             problems.append(f"{run_id}: {rel} is missing")
         elif actual[rel] != digest:
             problems.append(f"{run_id}: {rel} was changed (sha256 differs)")
-    problems += [f"{run_id}: {rel} was added after sealing" for rel in sorted(set(actual) - set(manifest.products))]
+    problems += [
+        f"{run_id}: {rel} was added after sealing"
+        for rel in sorted(set(actual) - set(manifest.products))
+    ]
     problems += _layout_problems(run_id, d)
     problems += _ledger_problems(run_id, logged, manifest, mpath)
     if tomb:
@@ -113,10 +127,14 @@ def verify_ledger(store: RunStore) -> list[VerifyReport]:
     except OSError as exc:
         chain = [f"ledger unreadable: {exc}"]
     anchors = verify_anchors(store.ledger, store.witness)
-    note = "" if store.witness is not None else (
-        "no witness configured (MI_WITNESS_DIR): a consistent rewrite of ledger and runs "
-        "cannot be detected"
-    )  # fmt: skip
+    note = (
+        ""
+        if store.witness is not None
+        else (
+            "no witness configured (MI_WITNESS_DIR): a consistent rewrite of ledger and runs "
+            "cannot be detected"
+        )
+    )
     return [VerifyReport("ledger", tuple(chain)), VerifyReport("anchors", tuple(anchors), note)]
 
 

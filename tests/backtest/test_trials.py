@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from mi_kernel import metrics as m
+from mi_kernel.errors import ConfigError
 from mi_kernel.governance.trials import (
     TRIAL_COLUMNS,
     deflated_from_ledger,
@@ -18,7 +19,6 @@ from mi_kernel.governance.trials import (
     record_trial,
     variant_id,
 )
-from mi_kernel.errors import ConfigError
 from mi_kernel.runstore import Ledger
 
 DATA = "d" * 64
