@@ -149,6 +149,44 @@ def cmd_fsck(args: argparse.Namespace) -> int:
     return 1 if open_ else 0
 
 
+def cmd_records(args: argparse.Namespace) -> int:
+    from mi_kernel.governance import retention
+
+    store = _store(args)
+    what = args.records_command
+    if what == "list":
+        table = retention.retention_table(store)
+        print(table.drop(columns=["sealed"]).to_string(index=False) if len(table) else "no runs")
+    elif what == "hold":
+        e = retention.hold(store.ledger, args.subject, args.reason, args.ticket)
+        print(f"legal hold on {e.subject} by {e.actor} (ticket {args.ticket}), signed")
+    elif what == "release":
+        e = retention.release(store.ledger, args.subject, args.reason)
+        print(f"hold on {e.subject} released by {e.actor}, signed")
+    else:
+        ids = retention.purge(store, args.run_ids or None, dry_run=args.dry_run)
+        verb = "would purge" if args.dry_run else "purged (tombstones in the ledger)"
+        print(f"{verb}: {', '.join(ids) if ids else 'nothing expired and unheld'}")
+    return 0
+
+
+def _records_parser(sub: Any) -> None:
+    rec = sub.add_parser("records", help="retention timers, legal holds, purge")
+    rsub = rec.add_subparsers(dest="records_command", required=True)
+    rsub.add_parser("list").set_defaults(func=cmd_records)
+    for name in ("hold", "release"):
+        p = rsub.add_parser(name)
+        p.add_argument("subject", help="a run id, or class:<runs|signals|decisions|approvals>")
+        p.add_argument("--reason", required=True)
+        if name == "hold":
+            p.add_argument("--ticket", required=True)
+        p.set_defaults(func=cmd_records)
+    pg = rsub.add_parser("purge")
+    pg.add_argument("run_ids", nargs="*")
+    pg.add_argument("--dry-run", action="store_true")
+    pg.set_defaults(func=cmd_records)
+
+
 def _models_parser(sub: Any) -> None:
     models = sub.add_parser("models", help="the model inventory and its approvals")
     msub = models.add_subparsers(dest="models_command", required=True)
@@ -180,6 +218,7 @@ def add_commands(sub: Any, runs_sub: Any) -> None:
         func=cmd_keys_init
     )
     _models_parser(sub)
+    _records_parser(sub)
     books = sub.add_parser("books", help="book approvals")
     bsub = books.add_subparsers(dest="books_command", required=True)
     ap = bsub.add_parser("approve")
