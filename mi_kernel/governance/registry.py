@@ -175,11 +175,28 @@ def set_status(
         "reason": reason,
         **(extra or {}),
     }
+    if status == "deployed":
+        _supersede(ledger, rec, who, ticket)
     return ledger.append("model_status", rec.version, who, detail, sign=True)
 
 
+def _supersede(ledger: Ledger, rec: ModelRecord, who: str, ticket: str) -> None:
+    """Deploying a version retires the deployed versions of the same model (one live at a time)."""
+    for other in models(ledger).values():
+        if other.version != rec.version and other.status == "deployed":
+            if other.detail.get("name") == rec.detail.get("name"):
+                detail = {
+                    "status": "retired",
+                    "from": "deployed",
+                    "ticket": ticket.strip(),
+                    "model_sha256": other.detail.get("estimator_sha256"),
+                    "reason": f"superseded by {rec.version}",
+                }
+                ledger.append("model_status", other.version, who, detail, sign=True)
+
+
 def rollback(ledger: Ledger, version: str, ticket: str) -> tuple[AuditEntry, AuditEntry]:
-    """Retire deployed ``version`` and redeploy the previously deployed approved version."""
+    """Redeploy the version deployed before ``version`` (which is retired); both signed."""
     rec = model(ledger, version)
     if rec.status != "deployed":
         raise ComplianceError(
@@ -199,10 +216,10 @@ def rollback(ledger: Ledger, version: str, ticket: str) -> tuple[AuditEntry, Aud
             f"no earlier approved and deployed version of {name!r} to roll back to"
         )
     target = max(previous, key=lambda r: r.last("deployed").seq)  # type: ignore[union-attr]
-    out = set_status(ledger, rec.version, "retired", ticket, reason=f"rollback to {target.version}")
     back = set_status(
         ledger, target.version, "deployed", ticket, reason=f"rollback from {rec.version}"
     )
+    out = model(ledger, rec.version).history[-1]  # retired by the redeployment, same ticket
     return out, back
 
 
