@@ -7,6 +7,8 @@ What a crash (SIGKILL, power loss) can leave, given the order :meth:`RunStore.se
 - a run logged as sealed but still in ``.staging`` — repaired by finishing the seal (the
   ledger already names its exact bytes);
 - a sealed run whose models were not logged yet — repaired by logging them;
+- a sealed run left writable (killed before its permissions were set) — made read-only again
+  when every byte still matches its manifest (otherwise it is tampering: ``verify`` says so);
 - an abandoned staging run (its process is gone, nothing logged) — it can never be trusted
   as complete, so the repair removes it and notes that in the ledger;
 - a model registration naming a run that never sealed (ledgers written before seals logged
@@ -158,13 +160,36 @@ def _models(store: RunStore, repair: bool, who: str) -> list[Finding]:
     return out
 
 
+def _writable(store: RunStore, repair: bool, who: str) -> list[Finding]:
+    """Sealed runs left writable by a crash between the move and the permissions."""
+    from mi_kernel.runstore.store import _make_read_only
+    from mi_kernel.runstore.verify import verify_run
+
+    out: list[Finding] = []
+    for run_id in store.run_ids():
+        d = store.sealed_dir(run_id)
+        if not any(p.stat().st_mode & 0o222 for p in [d, *d.rglob("*")] if not p.is_symlink()):
+            continue
+        others = [p for p in verify_run(store, run_id).problems if "made writable" not in p]
+        fixable = not others
+        if repair and fixable:
+            _make_read_only(d)
+            if store.manifest(run_id).status == "succeeded":
+                store.register_models(run_id)
+            store.ledger.append("repair", run_id, who, {"what": "made read-only again"})
+        why = "" if fixable else " and its content changed: see `mi runs verify`"
+        out.append(Finding("writable", run_id, "sealed run is writable" + why, repair and fixable))
+    return out
+
+
 def fsck(store: RunStore, repair: bool = False) -> list[Finding]:
     """Report (and with ``repair=True``, as an admin, repair) what crashes left behind."""
     who = require(Action.REPAIR) if repair else ""
     found = _torn_ledger(store, repair, who)
     if any(f.kind == "torn-ledger" and not f.repaired for f in found):
         return found  # nothing else can be judged until the ledger reads again
-    return found + _staging(store, repair, who) + _models(store, repair, who)
+    staged = _staging(store, repair, who)
+    return found + staged + _writable(store, repair, who) + _models(store, repair, who)
 
 
 __all__ = ["Finding", "fsck"]
