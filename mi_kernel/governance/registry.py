@@ -183,16 +183,16 @@ def set_status(
 def _supersede(ledger: Ledger, rec: ModelRecord, who: str, ticket: str) -> None:
     """Deploying a version retires the deployed versions of the same model (one live at a time)."""
     for other in models(ledger).values():
-        if other.version != rec.version and other.status == "deployed":
-            if other.detail.get("name") == rec.detail.get("name"):
-                detail = {
-                    "status": "retired",
-                    "from": "deployed",
-                    "ticket": ticket.strip(),
-                    "model_sha256": other.detail.get("estimator_sha256"),
-                    "reason": f"superseded by {rec.version}",
-                }
-                ledger.append("model_status", other.version, who, detail, sign=True)
+        same = other.detail.get("name") == rec.detail.get("name")
+        if other.version != rec.version and other.status == "deployed" and same:
+            detail = {
+                "status": "retired",
+                "from": "deployed",
+                "ticket": ticket.strip(),
+                "model_sha256": other.detail.get("estimator_sha256"),
+                "reason": f"superseded by {rec.version}",
+            }
+            ledger.append("model_status", other.version, who, detail, sign=True)
 
 
 def rollback(ledger: Ledger, version: str, ticket: str) -> tuple[AuditEntry, AuditEntry]:

@@ -63,11 +63,11 @@ def test_maker_checker_and_signed_lifecycle(fresh: tuple[RunStore, str]) -> None
     with acting_as("rita"), pytest.raises(ComplianceError, match="only from"):
         registry.set_status(store.ledger, version, "approved", "CHG-1")  # not validated yet
     with acting_as("grace"):
-        run_id, entry = validate_model(store, version, "CHG-1")
+        run_id, _entry = validate_model(store, version, "CHG-1")
         report = json.loads((store.sealed_dir(run_id) / f"validation/{version}.json").read_text())
         assert report["deflated"]["n_trials"] == 1 and report["folds"]["n"] == 3
         assert set(report["regimes"]) <= {"up", "down", "flat"} and report["findings"]
-        with pytest.raises(AccessDenied, match="validated .* may not also approve"):
+        with pytest.raises(AccessDenied, match=r"validated .* may not also approve"):
             registry.set_status(store.ledger, version, "approved", "CHG-1")
     with acting_as("ada"), pytest.raises(AccessDenied, match="may not approve_model"):
         registry.set_status(store.ledger, version, "approved", "CHG-1")
@@ -168,7 +168,7 @@ def test_rollback_redeploys_the_previous_approved_version(fresh: tuple[RunStore,
 
 
 def test_hold_purge_and_tombstone(fresh: tuple[RunStore, str]) -> None:
-    store, version = fresh
+    store, _version = fresh
     [run_id] = [m.run_id for m in store.runs()]
     later = utcnow() + timedelta(days=4000)
     with acting_as("ada"), pytest.raises(AccessDenied, match="may not purge"):

@@ -50,7 +50,7 @@ def test_every_single_byte_flip_is_reported_never_raised(fresh: tuple[RunStore, 
     d = store.sealed_dir(run_id)
     for p in d.rglob("*"):
         p.chmod(p.stat().st_mode | 0o200)  # flips need write access; put it back below
-    files = sorted(p for p in d.rglob("*") if p.is_file()) + [store.ledger.path]
+    files = [*sorted(p for p in d.rglob("*") if p.is_file()), store.ledger.path]
     kinds = {p.suffix for p in files}
     assert {".parquet", ".json", ".jsonl", ".joblib"} <= kinds
     rng = random.Random(7)
@@ -303,7 +303,7 @@ def test_uris_stay_inside_their_run(store: RunStore, tmp_path: Path) -> None:
         ctx = store.start("unit")
         store.seal(ctx.run_id)
     for uri in (f"run://{ctx.run_id}/../../outside.parquet", str(tmp_path / "outside.parquet")):
-        with pytest.raises(RunError, match="escapes|only artifacts of runs"):
+        with pytest.raises(RunError, match=r"escapes|only artifacts of runs"):
             store.resolve(uri)
 
 
