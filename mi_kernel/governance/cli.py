@@ -50,6 +50,15 @@ def cmd_keys_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def _version(args: argparse.Namespace) -> str:
+    """A version as given; 'selected' = the model the latest book run was built from."""
+    if args.version == "selected":
+        from mi_kernel.governance.publish import selected_model
+
+        return selected_model(_store(args))
+    return str(args.version)
+
+
 def cmd_models_list(args: argparse.Namespace) -> int:
     from mi_kernel.governance.registry import inventory
 
@@ -65,7 +74,7 @@ def cmd_models_list(args: argparse.Namespace) -> int:
 def cmd_models_show(args: argparse.Namespace) -> int:
     from mi_kernel.governance.registry import model
 
-    rec = model(_store(args).ledger, args.version)
+    rec = model(_store(args).ledger, _version(args))
     print(json.dumps({"status": rec.status, **rec.detail}, indent=2, default=str))
     for e in rec.history:
         print(
@@ -78,7 +87,7 @@ def cmd_models_show(args: argparse.Namespace) -> int:
 def cmd_models_validate(args: argparse.Namespace) -> int:
     from mi_kernel.governance.validation import validate_model
 
-    run_id, entry = validate_model(_store(args), args.version, args.ticket)
+    run_id, entry = validate_model(_store(args), _version(args), args.ticket)
     print(f"{entry.subject} validated by {entry.actor} (report: run {run_id})")
     for line in entry.detail.get("findings", []):
         print(f"  - {line}")
@@ -89,7 +98,7 @@ def cmd_models_move(args: argparse.Namespace) -> int:
     from mi_kernel.governance.registry import set_status
 
     status = {"approve": "approved", "deploy": "deployed", "retire": "retired"}[args.models_command]
-    e = set_status(_store(args).ledger, args.version, status, args.ticket, reason=args.reason)
+    e = set_status(_store(args).ledger, _version(args), status, args.ticket, reason=args.reason)
     print(f"{e.subject} {status} by {e.actor} (ticket {args.ticket}, ledger seq {e.seq}, signed)")
     return 0
 
@@ -195,7 +204,7 @@ def _models_parser(sub: Any) -> None:
     show.add_argument("version")
     show.set_defaults(func=cmd_models_show)
     val = msub.add_parser("validate")
-    val.add_argument("version", help="a model version, or 'latest'")
+    val.add_argument("version", help="a version, 'latest' (registered) or 'selected' (published)")
     val.add_argument("--ticket", required=True)
     val.set_defaults(func=cmd_models_validate)
     for name in ("approve", "deploy", "retire"):

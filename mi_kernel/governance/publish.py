@@ -35,6 +35,17 @@ def _missing(store: Any) -> Any:
     raise ConfigError(f"no succeeded run with a book under {store.root}: `mi run demo` first")
 
 
+def selected_model(store: Any, run_id: str = "latest") -> str:
+    """The model whose signals a run's book was built from (``signals/latest.json``)."""
+    import json
+
+    m = _sealed_run(store, run_id)
+    path = store.sealed_dir(m.run_id) / "signals" / "latest.json"
+    if not path.exists():
+        raise ConfigError(f"run {m.run_id} scored no signals (no signals/latest.json)")
+    return str(json.loads(path.read_text())["model_version"])
+
+
 def run_book(manifest: Any) -> dict[str, Any]:
     """The book definition a run was built with (its ``book`` parameter)."""
     book = manifest.parameters.get("book")
@@ -79,4 +90,4 @@ def publish_run(store: Any, run_id: str) -> tuple[str, str]:
     return sealed.run_id, version
 
 
-__all__ = ["approve_run_book", "book_hash", "publish_run", "run_book"]
+__all__ = ["approve_run_book", "book_hash", "publish_run", "run_book", "selected_model"]

@@ -71,10 +71,11 @@ class RunOverview:
                 f" ({bt.get('n_trials', 1)} variants tried on these bars, from the ledger)",
                 "best strategy of the run better than luck (White / Hansen p)": self._luck(),
                 "max drawdown": f"{bt.get('max_drawdown', nan):.1%}",
-                "portfolio published": f"{last['portfolio_version']} ({len(last['targets'])} "
-                f"positions, approved by {', '.join(last['approvals'])})"
+                "portfolio instruction": f"{last['status']} {last['portfolio_version']} "
+                f"({len(last['targets'])} positions; book approved by "
+                f"{', '.join(last['approvals']) or 'nobody yet: a draft until approved'})"
                 if last
-                else "no",
+                else "none",
             },
             name="",
         )

@@ -2,7 +2,8 @@
 
 One pipeline run (module-scoped) feeds all checks: the run is sealed and verifiable, every
 declared product exists and matches its canonical schema, the report and tear sheets work
-offline, and the ledger holds the model registrations, approval and publication.
+offline, and the ledger holds the model registrations and the draft publication; the
+governance flow then approves model and book and publishes through the gate.
 """
 
 from __future__ import annotations
@@ -95,16 +96,45 @@ def test_model_card_ledger_and_publication(demo: tuple[RunStore, str]) -> None:
     )
     assert card.train_start < card.train_end and card.metrics
     kinds = [e.kind for e in store.ledger.entries()]
-    assert "model_registered" in kinds and "approval" in kinds and "publication" in kinds
-    assert kinds[-1] == "run"
+    assert "model_registered" in kinds and "publication" in kinds
     [instr] = [p for p in (d / "portfolio").glob("*.json") if p.name != "risk.json"]
     pi = PortfolioInstruction.model_validate_json(instr.read_text())
-    assert pi.approvals == ("demo-risk-officer",) and "BAC" not in {t.symbol for t in pi.targets}
+    # proposed by the pipeline, not yet approved: a draft, with nobody's approval
+    assert pi.status == "draft" and pi.approvals == ()
+    assert "BAC" not in {t.symbol for t in pi.targets}
     assert all(abs(t.weight) <= 0.02 + 1e-9 for t in pi.targets)
     # the instruction says how the book was built and what it risked when approved
     assert pi.construction["method"] == "max_sharpe"
     assert pi.construction["optimizer"]["expected_returns"] == "black_litterman"
     assert {"var", "concentration", "liquidity", "stress"} <= set(pi.risk)
+
+
+def test_governance_flow_publishes_through_the_gate(demo: tuple[RunStore, str]) -> None:
+    """The demo's model is validated and approved by two other identities, its book approved
+    by the risk officer, and the targets published through the gate in a new run."""
+    from mi_kernel.governance import registry
+    from mi_kernel.governance.publish import approve_run_book, publish_run, selected_model
+    from mi_kernel.governance.validation import validate_model
+    from tests.governance.conftest import acting_as
+
+    store, run_id = demo
+    version = selected_model(store, run_id)
+    assert registry.model(store.ledger, version).maker == "ada"
+    with acting_as("grace"):
+        validate_model(store, version, "DEMO-1")
+    with acting_as("rita"):
+        registry.set_status(store.ledger, version, "approved", "DEMO-1")
+        approve_run_book(store, run_id, "DEMO-2")
+    with acting_as("ada"):
+        pub_run, portfolio_version = publish_run(store, run_id)
+    pi = PortfolioInstruction.model_validate_json(
+        (store.sealed_dir(pub_run) / f"portfolio/{portfolio_version}.json").read_text()
+    )
+    assert pi.status == "published" and pi.approvals == ("rita",)
+    assert pi.construction["model_status"] == "approved"
+    [entry] = [e for e in store.ledger.find("publication") if e.detail["run_id"] == pub_run]
+    assert entry.actor == "ada" and entry.detail["signature"]["identity"] == "ada"
+    assert store.ledger.verify() == []
 
 
 def test_book_risk_and_policies_are_in_the_run(demo: tuple[RunStore, str]) -> None:
