@@ -256,8 +256,13 @@ def load_model(model_version: str, ctx: RunContext | None = None) -> Any:
 
 
 # -- 5. score_signals ------------------------------------------------------------------------
-def score_signals(model_version: str, asof: str | None = None) -> str:
+def score_signals(
+    model_version: str, asof: str | None = None, features_uri: str | None = None
+) -> str:
     """Score the model on the features known at ``asof`` (default: latest); return the topic URI.
+
+    ``features_uri`` is the feature table to score (default: the one the model was trained
+    on); in stage and prod the model must be approved there (``mi models promote``).
 
     The signals table follows the Signal schema (score, confidence, model_version,
     top_features as JSON of ``[feature, contribution]``).
@@ -267,7 +272,7 @@ def score_signals(model_version: str, asof: str | None = None) -> str:
     ctx = current_run()
     status = gate_model(ctx.store.ledger, model_version, ctx.store.environment)
     model = load_model(model_version, ctx)
-    feature_uri = model.card.inputs[0]
+    feature_uri = features_uri or model.card.inputs[0]
     feats = _read(ctx, feature_uri)
     when = pd.Timestamp(asof, tz="UTC") if asof else feats["ts"].max()
     known = feats[feats["ts"] <= when]

@@ -89,10 +89,13 @@ class FolderWitness:
         return sorted(p.name for p in self.folder.glob("checkpoint-*.json"))
 
 
-def default_witness() -> Witness | None:
-    """The witness named by ``MI_WITNESS_DIR``, else none (anchoring is then local only)."""
+def default_witness(environment: str) -> Witness | None:
+    """``MI_WITNESS_DIR/<environment>``, else none (anchoring is then local only).
+
+    One witness folder per environment: each environment has its own runs root and ledger.
+    """
     env = os.environ.get("MI_WITNESS_DIR")
-    return FolderWitness(env) if env else None
+    return FolderWitness(Path(env) / environment) if env else None
 
 
 def checkpoint(ledger: Ledger, witness: Witness | None = None) -> Checkpoint | None:

@@ -6,6 +6,7 @@ mi models list | show V                     the model inventory
 mi models validate V --ticket T             validation run + signed 'validated' (validator)
 mi models approve|deploy|retire V --ticket T
 mi models rollback V --ticket T             retire V, redeploy the previous approved version
+mi models promote V --to stage --ticket T   copy an approved model to the next environment
 mi books approve RUN --ticket T             e-sign the book definition RUN was built with
 mi publish RUN                              publish RUN's targets through the gate (new run)
 mi ledger checkpoint                        sign the ledger head, copy it to the witness
@@ -111,6 +112,20 @@ def cmd_models_rollback(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_models_promote(args: argparse.Namespace) -> int:
+    from mi_kernel.governance.promotion import promote
+    from mi_kernel.runstore import RunStore
+
+    src = _store(args)
+    dst = RunStore(args.to_root, environment=args.to)
+    run_id, e = promote(src, dst, _version(args), args.ticket)
+    print(
+        f"{e.subject} promoted {src.environment} -> {dst.environment} by {e.actor} "
+        f"(run {run_id} in {dst.root}, approval signed)"
+    )
+    return 0
+
+
 def cmd_books_approve(args: argparse.Namespace) -> int:
     from mi_kernel.governance.publish import approve_run_book
 
@@ -213,6 +228,12 @@ def _models_parser(sub: Any) -> None:
         p.add_argument("--ticket", required=True)
         p.add_argument("--reason", default="")
         p.set_defaults(func=cmd_models_move)
+    pr = msub.add_parser("promote")
+    pr.add_argument("version")
+    pr.add_argument("--to", required=True, choices=["stage", "prod"])
+    pr.add_argument("--to-root", default=None, help="target runs root (default: runs-<env>)")
+    pr.add_argument("--ticket", required=True)
+    pr.set_defaults(func=cmd_models_promote)
     rb = msub.add_parser("rollback")
     rb.add_argument("version")
     rb.add_argument("--ticket", required=True)

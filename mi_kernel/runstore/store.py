@@ -70,10 +70,19 @@ def new_run_id(pipeline: str) -> str:
 class RunStore:
     """All runs under one root, the ledger beside them, and the witness that anchors it."""
 
-    def __init__(self, root: str | Path | None = None, witness: Witness | None = _UNSET) -> None:
-        self.root = Path(root).resolve() if root else default_root()
+    def __init__(
+        self,
+        root: str | Path | None = None,
+        witness: Witness | None = _UNSET,
+        environment: str | None = None,
+    ) -> None:
+        """``environment`` (dev, stage, prod) defaults to ``MI_ENV``; it picks the default root."""
+        self._env = environment
+        self.root = Path(root).resolve() if root else default_root(environment)
         self.ledger = Ledger(self.root / "ledger.jsonl")
-        self.witness: Witness | None = default_witness() if witness is _UNSET else witness
+        self.witness: Witness | None = (
+            default_witness(self.environment) if witness is _UNSET else witness
+        )
 
     def __repr__(self) -> str:
         return f"RunStore({str(self.root)!r})"
@@ -82,7 +91,7 @@ class RunStore:
     def environment(self) -> str:
         """dev, stage or prod: fixed when the root's first run starts (file ``ENVIRONMENT``)."""
         marker = self.root / ENVIRONMENT_FILE
-        return marker.read_text().strip() if marker.exists() else environment()
+        return marker.read_text().strip() if marker.exists() else (self._env or environment())
 
     # -- locating -------------------------------------------------------------------------
     def staging_dir(self, run_id: str) -> Path:
@@ -169,7 +178,7 @@ class RunStore:
 
     def _claim_environment(self) -> None:
         marker = self.root / ENVIRONMENT_FILE
-        env = environment()
+        env = self._env or environment()
         if marker.exists():
             if marker.read_text().strip() != env:
                 raise RunError(

@@ -218,3 +218,34 @@ def test_catalog_marks_personal_data() -> None:
     unmarked = [n for n, e in entries.items() if "pii" not in (e.get("metadata") or {})]
     assert unmarked == [], "every catalog entry says whether it holds personal data"
     assert pd.Series({n: e["metadata"]["pii"] for n, e in entries.items()}).map(type).eq(bool).all()
+
+
+def test_promotion_to_stage_is_a_signed_approval(
+    fresh: tuple[RunStore, str], tmp_path: Path
+) -> None:
+    from mi_kernel.governance.promotion import promote
+
+    store, version = fresh
+    stage = RunStore(tmp_path / "runs-stage", environment="stage")
+    with acting_as("rita"), pytest.raises(ComplianceError, match="approve it first"):
+        promote(store, stage, version, "CHG-9")
+    _approve(store, version)
+    prod = RunStore(tmp_path / "runs-prod", environment="prod")
+    with acting_as("rita"):
+        with pytest.raises(ComplianceError, match="one step at a time"):
+            promote(store, prod, version, "CHG-9")
+        run_id, entry = promote(store, stage, version, "CHG-9")
+    assert entry.detail["promoted_from"]["environment"] == "dev"
+    assert registry.gate_model(stage.ledger, version, "stage") == "approved"
+    assert stage.environment == "stage" and (stage.root / "ENVIRONMENT").read_text() == "stage\n"
+    with acting_as("ada"):  # researchers score the promoted model in stage on stage's features
+        ctx = stage.start("scoring")
+        with mi.use_run(ctx):
+            from tests.governance.conftest import SYMBOLS
+
+            bars = tools.fetch_market_data(SYMBOLS, None, None, source="sp500_ohlcv")
+            feats = tools.compute_features(tools.quality_report(bars)["clean_uri"], "core")
+            uri = tools.score_signals(version, features_uri=feats)
+            assert ctx.read_meta(uri)["model_status"] == "approved"
+        stage.seal(ctx.run_id)
+    assert all(r.ok for r in verify_all(stage))
