@@ -143,7 +143,8 @@ def retention_table(
     return pd.DataFrame(rows, columns=cols)
 
 
-def _delete(folder: Path) -> None:
+def delete_run(folder: Path) -> None:
+    """Delete a sealed run's folder (read-only by design) — only after its tombstone."""
     for p in [folder, *folder.rglob("*")]:
         if not p.is_symlink():
             p.chmod(p.stat().st_mode | stat.S_IWUSR)
@@ -203,13 +204,14 @@ def purge(
             },
             sign=True,
         )
-        _delete(store.sealed_dir(run_id))
+        delete_run(store.sealed_dir(run_id))
     return ids
 
 
 __all__ = [
     "CLASSES",
     "Policy",
+    "delete_run",
     "hold",
     "holds",
     "load_policy",

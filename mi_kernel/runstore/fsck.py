@@ -11,6 +11,7 @@ What a crash (SIGKILL, power loss) can leave, given the order :meth:`RunStore.se
   when every byte still matches its manifest (otherwise it is tampering: ``verify`` says so);
 - an abandoned staging run (its process is gone, nothing logged) — it can never be trusted
   as complete, so the repair removes it and notes that in the ledger;
+- a purged run whose folder survived its tombstone — the deletion is finished;
 - a model registration naming a run that never sealed (ledgers written before seals logged
   models) — voided by a ledger note, so the model inventory skips it.
 
@@ -182,6 +183,20 @@ def _writable(store: RunStore, repair: bool, who: str) -> list[Finding]:
     return out
 
 
+def _half_purged(store: RunStore, repair: bool, who: str) -> list[Finding]:
+    """Runs with a tombstone whose folder is still there (a crash during purge)."""
+    from mi_kernel.governance.retention import delete_run
+
+    tombs = {e.subject for e in store.ledger.readable() if e.kind == "tombstone"}
+    out = []
+    for run_id in sorted(tombs & set(store.run_ids())):
+        if repair:
+            delete_run(store.sealed_dir(run_id))
+            store.ledger.append("repair", run_id, who, {"what": "purge finished"})
+        out.append(Finding("half-purged", run_id, "tombstoned but not deleted", repair))
+    return out
+
+
 def fsck(store: RunStore, repair: bool = False) -> list[Finding]:
     """Report (and with ``repair=True``, as an admin, repair) what crashes left behind."""
     who = require(Action.REPAIR) if repair else ""
@@ -189,7 +204,8 @@ def fsck(store: RunStore, repair: bool = False) -> list[Finding]:
     if any(f.kind == "torn-ledger" and not f.repaired for f in found):
         return found  # nothing else can be judged until the ledger reads again
     staged = _staging(store, repair, who)
-    return found + staged + _writable(store, repair, who) + _models(store, repair, who)
+    purged = _half_purged(store, repair, who)
+    return found + staged + purged + _writable(store, repair, who) + _models(store, repair, who)
 
 
 __all__ = ["Finding", "fsck"]

@@ -79,3 +79,18 @@ def test_mi_mcp_speaks_the_protocol_on_stdio(tmp_path: Any) -> None:
     )
     reply = json.loads(proc.stdout.splitlines()[0])
     assert reply["id"] == 1 and reply["result"]["serverInfo"]["name"] == "mi", proc.stderr
+
+
+def test_calls_check_the_servers_role_and_stay_in_the_runs_root(
+    store: RunStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server, _ = build_server(store)
+    with pytest.raises(ToolError, match="AccessDenied: 'grace' may not run"):
+        monkeypatch.setenv("MI_IDENTITY", "grace")  # a validator does not run research
+        asyncio.run(server.call_tool("fetch_market_data", {"symbols": ["AAPL"]}))
+    monkeypatch.setenv("MI_IDENTITY", "ada")
+    for run_id in ("../../x", "../outside"):
+        with pytest.raises(ToolError, match="not a run id"):
+            asyncio.run(server.call_tool("quality_report", {"dataset_uri": "x", "run_id": run_id}))
+    with pytest.raises(ToolError, match="escapes|only artifacts"):
+        asyncio.run(server.call_tool("quality_report", {"dataset_uri": "/etc/passwd"}))
