@@ -236,6 +236,7 @@ def test_promotion_to_stage_is_a_signed_approval(
             promote(store, prod, version, "CHG-9")
         run_id, entry = promote(store, stage, version, "CHG-9")
     assert entry.detail["promoted_from"]["environment"] == "dev"
+    assert entry.detail["promotion_run"] == run_id and stage.is_sealed(run_id)
     assert registry.gate_model(stage.ledger, version, "stage") == "approved"
     assert stage.environment == "stage" and (stage.root / "ENVIRONMENT").read_text() == "stage\n"
     with acting_as("ada"):  # researchers score the promoted model in stage on stage's features

@@ -92,5 +92,5 @@ def test_calls_check_the_servers_role_and_stay_in_the_runs_root(
     for run_id in ("../../x", "../outside"):
         with pytest.raises(ToolError, match="not a run id"):
             asyncio.run(server.call_tool("quality_report", {"dataset_uri": "x", "run_id": run_id}))
-    with pytest.raises(ToolError, match="escapes|only artifacts"):
+    with pytest.raises(ToolError, match=r"escapes|only artifacts"):
         asyncio.run(server.call_tool("quality_report", {"dataset_uri": "/etc/passwd"}))
