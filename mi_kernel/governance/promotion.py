@@ -58,6 +58,7 @@ def promote(src: Any, dst: Any, version: str, ticket: str) -> tuple[str, AuditEn
         "promotion", {"model_version": rec.version, "from": origin}, action=Action.PROMOTE
     )
     with use_run(ctx):
+        ctx.record_input(f"model:{rec.version}", str(rec.detail["uri"]), origin["root_hash"])
         target = f"models/{rec.version}"
         shutil.copytree(folder, ctx.path(target), dirs_exist_ok=True)
         for p in ctx.path(target).rglob("*"):

@@ -79,6 +79,8 @@ def publish_run(store: Any, run_id: str) -> tuple[str, str]:
     base = f"run://{m.run_id}"
     ctx = store.start("publication", {"from_run": m.run_id, "book": book}, action=Action.PUBLISH)
     with use_run(ctx):
+        for name in ("signals/latest.json", "portfolio/targets.parquet", "portfolio/risk.json"):
+            ctx.record_run_input(f"{m.run_id}:{name}", f"{base}/{name}")
         latest = ctx.read_json(f"{base}/signals/latest.json")
         version = tools.publish_portfolio(
             f"{base}/portfolio/targets.parquet",

@@ -165,6 +165,7 @@ def validate_model(store: Any, version: str, ticket: str) -> tuple[str, AuditEnt
         "validation", {"model_version": version, "ticket": ticket}, action=Action.VALIDATE_MODEL
     )
     with use_run(ctx):
+        ctx.record_run_input(f"model:{version}", str(rec.detail["uri"]))
         report = validation_report(trained.oos, trained.fold_metrics, peers, horizon=horizon)
         notes = findings(report)
         body = {

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from mi_kernel.errors import RunError, SealedRunError
-from mi_kernel.runstore.hashing import sha256_file, sha256_frame
+from mi_kernel.runstore.hashing import sha256_file, sha256_frame, sha256_json
 from mi_kernel.runstore.paths import inside
 from mi_kernel.schemas.records import EventEnvelope
 
@@ -119,6 +119,13 @@ class RunContext:
             return {}
         rows = [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
         return {str(r["model_version"]): r for r in rows}
+
+    def record_run_input(self, name: str, uri: str) -> None:
+        """Record an artifact of another (sealed) run that this run reads, with its hash."""
+        path = self.resolve(uri)
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        digest = sha256_json({p.relative_to(path).as_posix(): sha256_file(p) for p in files})
+        self.record_input(name, uri, digest if path.is_dir() else sha256_file(path))
 
     def emit(
         self,
