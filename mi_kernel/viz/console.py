@@ -72,11 +72,14 @@ def build_console(store: RunStore) -> Any:
         return pn.Column("# mi runs console", f"No sealed runs in `{store.root}` yet: `make demo`.")
     choice = pn.widgets.Select(label="Run", options=list(runs["run_id"]), value=runs["run_id"][0])
 
-    return pn.template.FastListTemplate(
-        title="mi · runs console",
-        sidebar=[choice, pn.widgets.Tabulator(runs[["run_id", "status"]], disabled=True)],
-        main=[pn.bind(run_detail, store, choice)],
+    # a plain layout, not a Fast template: those import a web font from Google (offline: no)
+    side = pn.Column(
+        "## mi · runs console",
+        choice,
+        pn.widgets.Tabulator(runs[["run_id", "status"]], disabled=True),
+        width=320,
     )
+    return pn.Row(side, pn.Column(pn.bind(run_detail, store, choice), sizing_mode="stretch_width"))
 
 
 __all__ = ["build_console", "run_detail"]

@@ -51,7 +51,7 @@ def test_console_shows_the_selected_run(store: RunStore) -> None:
 
     run_id = _sealed(store, "one")
     app = build_console(store)
-    [select] = [w for w in app.sidebar if isinstance(w, pn.widgets.Select)]
+    [select] = [w for w in app[0] if isinstance(w, pn.widgets.Select)]  # the side column
     assert select.value == run_id
     tabs = run_detail(store, run_id)
     assert [name for name, _ in zip(tabs._names, tabs, strict=True)] == [
