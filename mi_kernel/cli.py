@@ -64,6 +64,12 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(f"{m.run_id:<44} {m.pipeline:<11} {m.status:<10} {len(m.steps):>5} {secs:>8.1f}")
     for run_id in broken:
         print(f"{run_id:<44} {'?':<11} {'BROKEN':<10}  unreadable manifest: `mi runs verify`")
+    staging = store.staging_runs()
+    if staging:
+        print(
+            f"{len(staging)} unsealed run(s) in .staging (running, or left by a crash): "
+            "`mi runs fsck`"
+        )
     return 0
 
 

@@ -98,9 +98,15 @@ def cmd_models_validate(args: argparse.Namespace) -> int:
 def cmd_models_move(args: argparse.Namespace) -> int:
     from mi_kernel.governance.registry import set_status
 
+    from mi_kernel.governance.registry import model
+
     status = {"approve": "approved", "deploy": "deployed", "retire": "retired"}[args.models_command]
-    e = set_status(_store(args).ledger, _version(args), status, args.ticket, reason=args.reason)
+    ledger = _store(args).ledger
+    e = set_status(ledger, _version(args), status, args.ticket, reason=args.reason)
     print(f"{e.subject} {status} by {e.actor} (ticket {args.ticket}, ledger seq {e.seq}, signed)")
+    validated = model(ledger, e.subject).last("validated")
+    for line in validated.detail.get("findings", []) if validated else []:
+        print(f"  validation finding on record: {line}")
     return 0
 
 

@@ -112,7 +112,8 @@ def findings(report: dict[str, Any]) -> list[str]:
     out = []
     t = oos.get("nw_t_stat")
     if t is None or abs(t) < 2:
-        out.append(f"The out-of-sample IC is not significant (Newey-West t = {t}).")
+        shown = "n/a" if t is None else f"{t:.2f}"
+        out.append(f"The out-of-sample IC is not significant (Newey-West t = {shown}).")
     if (oos.get("mean") or 0) <= 0:
         out.append(
             "The mean out-of-sample IC is not positive: the model has no demonstrated skill."
@@ -123,7 +124,8 @@ def findings(report: dict[str, Any]) -> list[str]:
             f"distinguishable from luck (DSR = {d['dsr']:.2f})."
         )
     if (folds.get("share_positive") or 0) < 0.6:
-        out.append(f"The IC is positive in only {folds.get('share_positive')} of the folds.")
+        share = folds.get("share_positive") or 0.0
+        out.append(f"The IC is positive in only {share:.0%} of the walk-forward folds.")
     return out or ["No finding: the model's skill is significant, deflated and stable."]
 
 

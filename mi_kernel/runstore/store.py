@@ -42,6 +42,7 @@ from mi_kernel.runstore.manifest import (
     lock_sha256,
 )
 from mi_kernel.runstore.paths import (
+    RUN_ID_RE,
     check_run_id,
     default_root,
     environment,
@@ -322,7 +323,9 @@ class RunStore:
 
     def staging_runs(self) -> list[str]:
         d = self.root / STAGING
-        return sorted(p.name for p in d.iterdir() if p.is_dir()) if d.is_dir() else []
+        if not d.is_dir():
+            return []
+        return sorted(p.name for p in d.iterdir() if p.is_dir() and RUN_ID_RE.match(p.name))
 
     def remove_staging(self, run_id: str) -> None:
         shutil.rmtree(self.staging_dir(run_id), ignore_errors=True)
