@@ -96,9 +96,7 @@ def cmd_models_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_models_move(args: argparse.Namespace) -> int:
-    from mi_kernel.governance.registry import set_status
-
-    from mi_kernel.governance.registry import model
+    from mi_kernel.governance.registry import model, set_status
 
     status = {"approve": "approved", "deploy": "deployed", "retire": "retired"}[args.models_command]
     ledger = _store(args).ledger
