@@ -18,11 +18,12 @@ from typing import Any
 
 import pandas as pd
 
-from mi_kernel.errors import ComplianceError, ConfigError, RunError
+from mi_kernel.errors import ComplianceError, ConfigError, DataError, RunError
 from mi_kernel.governance.registry import gate_book, gate_model
 from mi_kernel.governance.roles import Action, require
 from mi_kernel.risk.report import json_number
 from mi_kernel.runstore import RunContext, current_run, sha256_file, sha256_frame, sha256_json
+from mi_kernel.runstore.context import read_parquet
 from mi_kernel.runstore.store import meta_relpath
 from mi_kernel.schemas import PortfolioInstruction, TargetPosition, conform
 from mi_kernel.schemas.tables import utc_bound
@@ -35,7 +36,7 @@ def _slug(text: str) -> str:
 
 
 def _read(ctx: RunContext, uri: str) -> pd.DataFrame:
-    return pd.read_parquet(ctx.resolve(uri))
+    return read_parquet(ctx.resolve(uri), uri)
 
 
 def _write_new(ctx: RunContext, df: pd.DataFrame, relpath: str, meta: dict[str, Any]) -> str:
@@ -65,6 +66,17 @@ def fetch_market_data(
 
     ctx = current_run()
     bars = data.load_bars(source, list(symbols) if symbols else None, start, end)
+    if bars.empty:
+        whole = data.load_bars(source, list(symbols) if symbols else None)
+        have = (
+            f"{whole['ts'].min():%Y-%m-%d} .. {whole['ts'].max():%Y-%m-%d}"
+            if len(whole)
+            else "no rows at all for these symbols"
+        )
+        raise DataError(
+            f"the window start={start!r} end={end!r} selects no rows of {source!r} "
+            f"(it has {have}); choose dates inside that range"
+        )
     digest = sha256_frame(bars)
     names = sorted(bars["symbol"].unique())
     meta = {

@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 
 import intake
 import pandas as pd
+import yaml
 from intake.readers.readers import BaseReader
 
 from mi_kernel.data.sources import SOURCES, read_source
@@ -68,7 +69,21 @@ def build_catalog() -> Any:
 
 @cache
 def _open(path: str, mtime: float) -> Any:
-    return intake.from_yaml_file(path)
+    try:
+        cat = intake.from_yaml_file(path)
+    except yaml.YAMLError as exc:
+        raise ConfigError(
+            f"catalog {path} is not valid YAML ({' '.join(str(exc).split())}); fix it or "
+            "regenerate it with `python -m mi_kernel.devtools.catalogfile`"
+        ) from None
+    except (TypeError, KeyError, AttributeError, ValueError) as exc:
+        raise ConfigError(
+            f"catalog {path} is not an Intake 2 catalog ({type(exc).__name__}: {exc}); "
+            "regenerate it with `python -m mi_kernel.devtools.catalogfile`"
+        ) from None
+    if not hasattr(cat, "entries"):
+        raise ConfigError(f"catalog {path} holds no entries mapping; regenerate it")
+    return cat
 
 
 def open_catalog() -> Any:
@@ -85,4 +100,13 @@ def read(name: str, **filters: Any) -> pd.DataFrame:
             f"catalog {catalog_path()} has no entry {name!r}; entries: "
             f"{', '.join(sorted(cat.entries))}"
         )
-    return cat[name].read(**filters)  # type: ignore[no-any-return]
+    reader = getattr(cat.entries[name], "reader", "?")
+    try:
+        entry = cat[name]
+    except ImportError as exc:
+        raise ConfigError(
+            f"catalog {catalog_path()} entry {name!r} names a reader that cannot be imported "
+            f"({reader}: {exc}); the known reader is "
+            f"{CanonicalReader.__module__}:{CanonicalReader.__name__}"
+        ) from None
+    return entry.read(**filters)  # type: ignore[no-any-return]

@@ -44,10 +44,10 @@ def finish(ctx: RunContext, adhoc: bool) -> str:
 
 def read_table(uri: str) -> pd.DataFrame:
     """Read a parquet artifact by URI (through the current run's store, else the default one)."""
-    import pandas as pd
+    from mi_kernel.runstore.context import read_parquet
 
     store, reader = _store()
-    return pd.read_parquet(store.resolve(uri, reader=reader))
+    return read_parquet(store.resolve(uri, reader=reader), uri)
 
 
 def read_json(uri: str) -> Any:

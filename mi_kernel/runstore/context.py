@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from mi_kernel.errors import RunError, SealedRunError
+from mi_kernel.errors import DataError, RunError, SealedRunError
 from mi_kernel.runstore.hashing import sha256_file, sha256_frame, sha256_json
 from mi_kernel.runstore.paths import inside
 from mi_kernel.schemas.records import EventEnvelope
@@ -162,6 +162,20 @@ class RunContext:
         with open(self.path(relpath), "a", encoding="utf-8") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)  # steps may run side by side in other kernels
             fh.write(line)
+
+
+def read_parquet(path: Path, uri: str) -> pd.DataFrame:
+    """Read a parquet artifact; a damaged file is a :class:`DataError` naming it."""
+    import pyarrow as pa
+
+    try:
+        return pd.read_parquet(path)
+    except (pa.ArrowInvalid, OSError, ValueError) as exc:
+        raise DataError(
+            f"artifact {uri} ({path}) cannot be read as parquet: {str(exc).splitlines()[0]}. "
+            "It is damaged or not parquet: `mi runs verify` says whether it changed after "
+            "sealing; recreate it with a new run"
+        ) from None
 
 
 def current_run() -> RunContext:

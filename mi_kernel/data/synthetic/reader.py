@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from mi_kernel.data.synthetic.config import SyntheticConfig, known_symbol, symbo
 from mi_kernel.data.synthetic.writer import (
     PARTITIONED,
     TABLES,
+    edited_files,
     generate,
     is_complete,
     read_manifest,
@@ -118,8 +121,15 @@ def read(
     else:
         partitioning = ds.partitioning(_YEAR, flavor="hive") if name in PARTITIONED else None
         full = pa.unify_schemas([schema, _YEAR]) if name in PARTITIONED else schema
-        dataset = ds.dataset(folder, schema=full, format="parquet", partitioning=partitioning)
-        data = dataset.to_table(columns=schema.names, filter=_filter(name, wanted, lo, hi))
+        try:
+            dataset = ds.dataset(folder, schema=full, format="parquet", partitioning=partitioning)
+            data = dataset.to_table(columns=schema.names, filter=_filter(name, wanted, lo, hi))
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise DataError(
+                f"the synthetic market's {name} table in {folder} cannot be read "
+                f"({str(exc).splitlines()[0]}); it is damaged: delete {root} and it is "
+                "generated again on the next read"
+            ) from None
     data = data.sort_by([(c, "ascending") for c in _SORT.get(name, ["symbol", "ts"])])
     return conform(data.to_pandas(), CANONICAL[name])
 
@@ -155,4 +165,34 @@ def load(
     root = market_dir(config, cache_dir)
     if not is_complete(root, config.key()):
         generate(config, root)
+    elif not _pinned(root):
+        changed = edited_files(root)
+        warnings.warn(
+            f"the cached synthetic market {root} does not match what was generated "
+            f"({', '.join(changed[:3])}{' ...' if len(changed) > 3 else ''}); it is derived "
+            "data, so it is generated again",
+            stacklevel=2,
+        )
+        _VERIFIED.pop(str(root), None)
+        shutil.rmtree(root)
+        generate(config, root)
     return read(root, table, symbols=symbols, start=start, end=end)
+
+
+#: cached markets already checked in this process, with the (name, size, mtime) they had
+_VERIFIED: dict[str, tuple[tuple[str, int, int], ...]] = {}
+
+
+def _pinned(root: Path) -> bool:
+    """Whether every file of the market hashes to the manifest's record (checked once per
+    process while no file's size or modification time changes)."""
+    stamp = tuple(
+        (p.relative_to(root).as_posix(), p.stat().st_size, p.stat().st_mtime_ns)
+        for p in sorted(root.rglob("*.parquet"))
+    )
+    if _VERIFIED.get(str(root)) == stamp:
+        return True
+    if edited_files(root):
+        return False
+    _VERIFIED[str(root)] = stamp
+    return True

@@ -13,6 +13,7 @@ Everything is written into a hidden sibling folder that is renamed into place on
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -139,6 +140,29 @@ def _manifest(config: SyntheticConfig, rows: dict[str, int]) -> dict[str, Any]:
     }
 
 
+def file_hashes(root: Path) -> dict[str, str]:
+    """sha256 of every parquet file of a market, by path relative to ``root``."""
+    out = {}
+    for p in sorted(root.rglob("*.parquet")):
+        with open(p, "rb") as fh:
+            out[p.relative_to(root).as_posix()] = hashlib.file_digest(fh, "sha256").hexdigest()
+    return out
+
+
+def edited_files(root: Path) -> list[str]:
+    """Files of the cached market at ``root`` that differ from what was generated (by hash).
+
+    A market written before hashes were recorded counts as edited (it cannot be checked).
+    """
+    manifest = read_manifest(root) or {}
+    recorded = manifest.get("files")
+    if not isinstance(recorded, dict):
+        return ["(no file hashes recorded)"]
+    actual = file_hashes(root)
+    changed = [n for n in sorted(set(recorded) | set(actual)) if recorded.get(n) != actual.get(n)]
+    return changed
+
+
 def read_manifest(root: Path) -> dict[str, Any] | None:
     """Return the manifest of the market at ``root``, or None if there is none."""
     try:
@@ -203,7 +227,8 @@ def generate(config: SyntheticConfig, out_dir: Path, progress: bool = False) -> 
     try:
         tmp.chmod(0o755)
         rows = _write_market(config, tmp, progress)
-        text = json.dumps(_manifest(config, rows), indent=2, sort_keys=True)
+        manifest = {**_manifest(config, rows), "files": file_hashes(tmp)}
+        text = json.dumps(manifest, indent=2, sort_keys=True)
         (tmp / MANIFEST).write_text(text + "\n")
         (tmp / SUCCESS).write_text("")
         _publish(tmp, out_dir, config.key())
