@@ -34,6 +34,9 @@ class DatasetInfo(BaseModel):
     coverage: str
     adjustments: str
     caveats: tuple[str, ...] = ()
+    #: the dataset holds personal data (data about identifiable people): its catalog entry
+    #: says so, for retention and access decisions. No shipped source does.
+    pii: bool = False
 
 
 Reader = Callable[..., pd.DataFrame]
