@@ -363,9 +363,9 @@ def run_backtest(
     every variant ever tried on the same data. ``oos_start`` splits the report in-sample /
     out-of-sample. ``scenarios`` (keys of ``mi_kernel.backtest.SCENARIOS``) replay stresses on
     the same book against ``limits`` (default: ``backtest.limits_for_book`` of the book).
-    Writes report.json, returns, P&L attribution, fills, policy events, rebalances, the
-    capacity curve, the scenario table and (unless ``tearsheet`` is False) a quantstats tear
-    sheet under ``backtests/<id>/``.
+    Writes report.json, returns, P&L attribution, fills, held weights, policy events,
+    rebalances, the capacity curve, the scenario table and (unless ``tearsheet`` is False) a
+    quantstats tear sheet under ``backtests/<id>/``.
     """
     from mi_kernel import backtest, compliance, data, labels, portfolio
     from mi_kernel.governance import trials as gov_trials
@@ -515,6 +515,10 @@ def _write_backtest(
     )
     ctx.write_table(result.attribution.reset_index(), f"{folder}/attribution.parquet")
     ctx.write_table(result.trades, f"{folder}/fills.parquet")
+    if result.positions is not None and result.market is not None:
+        held = result.weights.rename_axis(index="ts", columns="symbol").stack().rename("weight")
+        held = held[held != 0].reset_index()
+        ctx.write_table(held, f"{folder}/weights.parquet")  # what was held: for surveillance
     ctx.write_table(events, f"{folder}/policy_events.parquet")
     for event in events.itertuples():
         ctx.emit(

@@ -11,7 +11,14 @@ from mi_kernel.compliance.book import UNKNOWN_SECTOR, Book
 from mi_kernel.compliance.check import check
 from mi_kernel.compliance.limits import apply_limits
 from mi_kernel.compliance.rules import RULES, Rule, RuleName
+from mi_kernel.compliance.surveillance import surveil
 from mi_kernel.compliance.violation import CheckResult, Violation
+from mi_kernel.compliance.windows import (
+    RestrictedWindow,
+    RestrictionList,
+    holdings_conflicts,
+    window_violations,
+)
 
 __all__ = [
     "RULES",
@@ -19,9 +26,14 @@ __all__ = [
     "UNKNOWN_SECTOR",
     "Book",
     "CheckResult",
+    "RestrictedWindow",
+    "RestrictionList",
     "Rule",
     "RuleName",
     "Violation",
     "apply_limits",
     "check",
+    "holdings_conflicts",
+    "surveil",
+    "window_violations",
 ]

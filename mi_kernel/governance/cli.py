@@ -12,6 +12,8 @@ mi publish RUN                              publish RUN's targets through the ga
 mi ledger checkpoint                        sign the ledger head, copy it to the witness
 mi runs fsck [--repair]                     what crashes left behind (repair: admin)
 mi records list | hold | release | purge    retention timers, legal holds, purge
+mi surveil RUN [--windows F.csv]            post-trade surveillance; opens exceptions
+mi exceptions list | advance ID --note N    review and close exceptions (signed)
 """
 
 from __future__ import annotations
@@ -215,6 +217,35 @@ def _records_parser(sub: Any) -> None:
     pg.set_defaults(func=cmd_records)
 
 
+def cmd_surveil(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from mi_kernel import compliance
+    from mi_kernel.governance.exceptions import surveil_run
+
+    windows = None
+    if args.windows:
+        windows = compliance.RestrictionList.from_frame(pd.read_csv(args.windows))
+    found, new = surveil_run(_store(args), args.run_id, windows)
+    counts = found["rule"].value_counts().to_dict() if len(found) else {}
+    print(f"{len(found)} finding(s) {counts}; {len(new)} new exception(s) opened")
+    return 0
+
+
+def cmd_exceptions(args: argparse.Namespace) -> int:
+    from mi_kernel.governance.exceptions import advance, exceptions_table
+
+    store = _store(args)
+    if args.exceptions_command == "list":
+        table = exceptions_table(store.ledger)
+        cols = ["exception_id", "state", "rule", "severity", "symbol", "ts", "by"]
+        print(table[cols].to_string(index=False) if len(table) else "no exceptions")
+        return 0
+    e = advance(store.ledger, args.exception_id, args.note)
+    print(f"exception {e.subject} {e.detail['state']} by {e.actor}, signed")
+    return 0
+
+
 def _models_parser(sub: Any) -> None:
     models = sub.add_parser("models", help="the model inventory and its approvals")
     msub = models.add_subparsers(dest="models_command", required=True)
@@ -253,6 +284,17 @@ def add_commands(sub: Any, runs_sub: Any) -> None:
     )
     _models_parser(sub)
     _records_parser(sub)
+    sv = sub.add_parser("surveil", help="post-trade surveillance of a run's backtests")
+    sv.add_argument("run_id")
+    sv.add_argument("--windows", help="CSV of restriction windows (symbol,start,end,kind,reason)")
+    sv.set_defaults(func=cmd_surveil)
+    ex = sub.add_parser("exceptions", help="compliance exceptions: list, review, close")
+    esub = ex.add_subparsers(dest="exceptions_command", required=True)
+    esub.add_parser("list").set_defaults(func=cmd_exceptions)
+    adv = esub.add_parser("advance", help="open -> reviewed -> closed, with a signed note")
+    adv.add_argument("exception_id")
+    adv.add_argument("--note", required=True)
+    adv.set_defaults(func=cmd_exceptions)
     books = sub.add_parser("books", help="book approvals")
     bsub = books.add_subparsers(dest="books_command", required=True)
     ap = bsub.add_parser("approve")

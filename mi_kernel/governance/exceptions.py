@@ -84,6 +84,46 @@ def advance(ledger: Any, exception_id: str, note: str) -> AuditEntry:
     return ledger.append("exception", exception_id, who, detail, sign=True)
 
 
+def surveil_run(
+    store: Any, run_id: str, windows: Any = None, **limits: Any
+) -> tuple[pd.DataFrame, list[str]]:
+    """Surveil every backtest of a sealed run against its book; open an exception per finding.
+
+    The book is the run's ``book`` parameter (its hard limits; its restricted names count as
+    restricted windows for the whole sample) plus ``windows`` (a
+    :class:`~mi_kernel.compliance.RestrictionList`). Returns the findings and the ids of the
+    exceptions opened now (findings seen before are not opened twice).
+    """
+    from mi_kernel import compliance, portfolio
+
+    require(Action.REVIEW_EXCEPTION)
+    m = store.manifest(run_id)
+    if not isinstance(m.parameters.get("book"), dict):
+        raise ConfigError(f"run {run_id} has no book parameter: nothing to surveil against")
+    book = portfolio.as_book_definition(m.parameters["book"]).book()
+    own = [
+        {"symbol": s, "start": "1900-01-01", "kind": "restricted", "reason": "restricted list"}
+        for s in book.restricted
+    ]
+    extra = list(windows.windows) if windows is not None else []
+    rules = compliance.RestrictionList(
+        (*compliance.RestrictionList.from_records(own).windows, *extra)
+    )
+    frames, new = [], []
+    for fills_path in sorted(store.sealed_dir(run_id).glob("backtests/*/fills.parquet")):
+        folder = fills_path.parent
+        if not (folder / "weights.parquet").exists():
+            continue
+        source = f"run://{run_id}/{folder.relative_to(store.sealed_dir(run_id)).as_posix()}"
+        fills = pd.read_parquet(fills_path)
+        held = pd.read_parquet(folder / "weights.parquet")
+        found = compliance.surveil(fills, held, book, rules, **limits).assign(source=source)
+        new += open_exceptions(store.ledger, found, source)
+        frames.append(found)
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return table, new
+
+
 def exceptions_table(ledger: Any) -> pd.DataFrame:
     """Every exception in its current state, open ones first."""
     rows = []
@@ -115,4 +155,4 @@ def exceptions_table(ledger: Any) -> pd.DataFrame:
     )
 
 
-__all__ = ["STATES", "advance", "exceptions_table", "open_exceptions"]
+__all__ = ["STATES", "advance", "exceptions_table", "open_exceptions", "surveil_run"]

@@ -170,3 +170,33 @@ def test_report_and_tearsheets_render_offline(demo: tuple[RunStore, str]) -> Non
     bt = json.loads(next(d.glob("backtests/model*/report.json")).read_text())
     for key in ("sharpe", "sortino", "max_drawdown", "turnover", "hit_rate", "deflated_sharpe"):
         assert key in bt
+
+
+def test_surveillance_of_the_backtests_opens_exceptions_closed_with_signatures(
+    demo: tuple[RunStore, str],
+) -> None:
+    from mi_kernel.compliance import RestrictionList
+    from mi_kernel.governance.exceptions import advance, exceptions_table, surveil_run
+    from mi_kernel.governance.roles import AccessDenied
+    from tests.governance.conftest import acting_as
+
+    store, run_id = demo
+    fills = pd.read_parquet(next(store.sealed_dir(run_id).glob("backtests/model*/fills.parquet")))
+    traded = fills["symbol"].value_counts().index[0]
+    first = fills.loc[fills["symbol"] == traded, "ts"].min()
+    blackout = RestrictionList.from_records(
+        [{"symbol": traded, "start": first, "end": first, "kind": "blackout", "reason": "test"}]
+    )
+    with acting_as("ada"), pytest.raises(AccessDenied):
+        surveil_run(store, run_id, blackout)
+    with acting_as("carl"):
+        found, new = surveil_run(store, run_id, blackout)
+        assert (found["rule"] == "restricted_window_trade").any() and len(new) == len(found)
+        assert surveil_run(store, run_id, blackout)[1] == []  # each finding is opened once
+        one = found.loc[found["rule"] == "restricted_window_trade", "finding_id"].iloc[0]
+        advance(store.ledger, one, "checked with the desk: test blackout")
+        closed = advance(store.ledger, one, "no breach of policy; closed")
+    assert closed.detail["state"] == "closed" and closed.detail["signature"]["identity"] == "carl"
+    table = exceptions_table(store.ledger).set_index("exception_id")
+    assert table.loc[one, "state"] == "closed" and (table["state"] == "open").sum() == len(new) - 1
+    assert store.ledger.verify() == []
