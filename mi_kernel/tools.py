@@ -463,7 +463,11 @@ def run_backtest(
         book=definition,
         rebalances=rebalances,
     )
-    described = {"cost_config": cost_cfg.model_dump(), "execution": ex.model_dump()}
+    described = {
+        "cost_config": cost_cfg.model_dump(),
+        "execution": ex.model_dump(),
+        "book": definition.name if definition is not None else None,
+    }
     return _write_backtest(
         ctx, ev, strategy_id, benchmark, oos_start, actions, bars_uri, tearsheet, parents, described
     )

@@ -4,11 +4,11 @@
 ``weights.parquet``, or a published book's) and reports
 
 - ``limit:<rule>`` — a hard limit of the book breached by the held weights (the pre-trade
-  rules, applied after the fact, every date);
+  rules, applied after the fact, every date; consecutive days of one breach are one finding);
 - ``restricted_window_trade`` — a fill in a symbol inside a restricted / blackout / insider
   window at the fill's time (point in time, see :mod:`.windows`);
 - ``concentration`` — a date whose largest name exceeds ``max_top_share`` of gross exposure,
-  or whose Herfindahl index of gross weights exceeds ``max_hhi``;
+  or whose Herfindahl index of gross weights exceeds ``max_hhi`` (episodes, as for limits);
 - ``round_trip`` — a wash-like round trip: a fill followed, within ``round_trip_days``, by
   the opposite fill of the same symbol with a quantity within ``quantity_tolerance``.
 
@@ -53,10 +53,11 @@ def limit_breaches(weights: pd.DataFrame, book: Book) -> pd.DataFrame:
             "rule": f"limit:{v.rule}",
             "severity": "high",
             "detail": v.message,
+            "value": abs(v.value) - abs(v.limit),
         }
         for v in check(weights, book).violations
     ]
-    return pd.DataFrame(rows, columns=COLUMNS[1:])
+    return pd.DataFrame(rows, columns=[*COLUMNS[1:], "value"])
 
 
 def window_trades(fills: pd.DataFrame, windows: RestrictionList) -> pd.DataFrame:
@@ -101,6 +102,7 @@ def concentration(weights: pd.DataFrame, max_top_share: float, max_hhi: float) -
                 "severity": "medium",
                 "detail": f"{r['symbol']} is {r['share']:.0%} of gross exposure "
                 f"(limit {max_top_share:.0%})",
+                "value": r["share"],
             }
         )
     for t, h in hhi[hhi > max_hhi].items():
@@ -112,9 +114,10 @@ def concentration(weights: pd.DataFrame, max_top_share: float, max_hhi: float) -
                 "severity": "medium",
                 "detail": f"Herfindahl index {h:.3f} of gross weights (limit {max_hhi:.3f}): "
                 f"about {1 / h:.1f} effective names",
+                "value": h,
             }
         )
-    return pd.DataFrame(rows, columns=COLUMNS[1:])
+    return pd.DataFrame(rows, columns=[*COLUMNS[1:], "value"])
 
 
 def round_trips(fills: pd.DataFrame, days: int, tolerance: float) -> pd.DataFrame:
@@ -148,6 +151,40 @@ def round_trips(fills: pd.DataFrame, days: int, tolerance: float) -> pd.DataFram
     )
 
 
+def episodes(found: pd.DataFrame, dates: pd.DatetimeIndex) -> pd.DataFrame:
+    """One row per run of consecutive dates a (rule, symbol) breach lasted: its first date,
+    the worst day's detail, and how long it lasted (a drifting weight is one finding, not one
+    per day)."""
+    if found.empty:
+        return found.drop(columns="value")
+    pos = pd.Series(np.arange(len(dates)), index=dates)
+    f = found.assign(ts=pd.to_datetime(found["ts"], utc=True))
+    f = f.assign(pos=pos.reindex(f["ts"]).to_numpy()).sort_values(["rule", "symbol", "ts"])
+    new = f.groupby(["rule", "symbol"])["pos"].diff().ne(1)
+    f = f.assign(episode=new.cumsum())
+    g = f.groupby("episode")
+    worst = f.loc[g["value"].idxmax()].set_index("episode")
+    span = g["ts"].agg(["min", "max", "count"])
+    detail = (
+        worst["detail"]
+        + "; worst of "
+        + span["count"].astype(str)
+        + " day(s), "
+        + span["min"].dt.strftime("%Y-%m-%d")
+        + " .. "
+        + span["max"].dt.strftime("%Y-%m-%d")
+    )
+    return pd.DataFrame(
+        {
+            "ts": span["min"],
+            "symbol": worst["symbol"],
+            "rule": worst["rule"],
+            "severity": worst["severity"],
+            "detail": detail,
+        }
+    ).reset_index(drop=True)
+
+
 def surveil(
     fills: pd.DataFrame,
     weights: pd.DataFrame,
@@ -166,10 +203,13 @@ def surveil(
     if round_trip_days < 0 or not 0 <= quantity_tolerance < 1:
         raise ConfigError("round_trip_days must be >= 0 and quantity_tolerance in [0, 1)")
     windows = windows or RestrictionList()
+    dates = pd.DatetimeIndex(pd.to_datetime(weights["ts"], utc=True).unique()).sort_values()
+    daily = [limit_breaches(weights, book)]
+    if len(weights):
+        daily.append(concentration(weights, max_top_share, max_hhi))
     parts = [
-        limit_breaches(weights, book),
+        episodes(pd.concat([d for d in daily if len(d)] or [daily[0]], ignore_index=True), dates),
         window_trades(fills, windows) if windows.windows and len(fills) else None,
-        concentration(weights, max_top_share, max_hhi) if len(weights) else None,
         round_trips(fills, round_trip_days, quantity_tolerance) if len(fills) else None,
     ]
     frames = [p for p in parts if p is not None and len(p)]
@@ -178,6 +218,7 @@ def surveil(
     found = pd.concat(frames, ignore_index=True)
     found["ts"] = pd.to_datetime(found["ts"], utc=True)
     found.insert(0, "finding_id", _ids(found))
+    found = found.drop_duplicates("finding_id")
     return found.sort_values(["ts", "rule", "symbol"], kind="stable").reset_index(drop=True)[
         COLUMNS
     ]

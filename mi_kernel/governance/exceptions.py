@@ -8,6 +8,7 @@ current state of every exception is read back from the ledger (:func:`exceptions
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pandas as pd
@@ -87,7 +88,7 @@ def advance(ledger: Any, exception_id: str, note: str) -> AuditEntry:
 def surveil_run(
     store: Any, run_id: str, windows: Any = None, **limits: Any
 ) -> tuple[pd.DataFrame, list[str]]:
-    """Surveil every backtest of a sealed run against its book; open an exception per finding.
+    """Surveil the backtests of a sealed run traded with its book; open an exception per finding.
 
     The book is the run's ``book`` parameter (its hard limits; its restricted names count as
     restricted windows for the whole sample) plus ``windows`` (a
@@ -112,8 +113,10 @@ def surveil_run(
     frames, new = [], []
     for fills_path in sorted(store.sealed_dir(run_id).glob("backtests/*/fills.parquet")):
         folder = fills_path.parent
-        if not (folder / "weights.parquet").exists():
-            continue
+        report = folder / "report.json"
+        traded = json.loads(report.read_text()).get("book") if report.exists() else None
+        if traded != book.name or not (folder / "weights.parquet").exists():
+            continue  # only what was traded with this book (not the baselines)
         source = f"run://{run_id}/{folder.relative_to(store.sealed_dir(run_id)).as_posix()}"
         fills = pd.read_parquet(fills_path)
         held = pd.read_parquet(folder / "weights.parquet")

@@ -86,7 +86,8 @@ def _book_frames(clean: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
         {"ts": [days[0], days[3]], "symbol": ["S1", "S2"], "quantity": [100.0, 50.0]}
     )
     if not clean:
-        held.loc[(held["ts"] == days[2]) & (held["symbol"] == "S0"), "weight"] = 0.60
+        drift = held["ts"].isin(days[2:5]) & (held["symbol"] == "S0")  # a 3-day breach
+        held.loc[drift, "weight"] = [0.50, 0.60, 0.55]
         fills = pd.concat([fills, pd.DataFrame({
             "ts": [T("2024-01-16", tz="UTC"), days[3], days[4]], "symbol": ["AAA", "S5", "S5"],
             "quantity": [10.0, 1000.0, -990.0]})], ignore_index=True)  # fmt: skip
@@ -101,6 +102,8 @@ def test_surveillance_finds_each_kind_and_nothing_on_a_clean_book() -> None:
     found = surveil(fills, held, book, _windows())
     rules = set(found["rule"])
     assert rules == {"limit:position", "restricted_window_trade", "concentration", "round_trip"}
+    [breach] = found[found["rule"] == "limit:position"].to_dict("records")  # one episode
+    assert "0.6" in breach["detail"] and "worst of 3 day(s)" in breach["detail"]
     trip = found[found["rule"] == "round_trip"].iloc[0]
     assert trip["symbol"] == "S5" and "+1,000 then -990" in trip["detail"]
     assert found["finding_id"].is_unique and found["finding_id"].str.len().eq(16).all()
