@@ -1,7 +1,7 @@
 """The ``mi`` command: run pipelines and inspect, show and verify runs.
 
 mi run <pipeline> [-p key=value ...]
-mi runs list | show <run_id> | verify [<run_id>] | fsck [--repair]
+mi runs list | show <run_id> | verify [<run_id>] | open [<run_id>] | fsck [--repair]
 mi pipelines
 (and the control plane's commands: see mi_kernel/governance/cli.py)
 """
@@ -113,6 +113,64 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
+def cmd_open(args: argparse.Namespace) -> int:
+    import secrets
+    import subprocess
+
+    from mi_kernel.runstore import RunStore
+    from mi_kernel.runstore.view import lab_command, prepare_view, remove_view
+
+    store = RunStore(args.runs_root)
+    run_id = store.latest().run_id if args.run_id == "latest" else args.run_id
+    view = prepare_view(store, run_id)
+    token = secrets.token_hex(16)
+    cmd = lab_command(view, args.port, token, open_browser=not args.no_browser)
+    print(f"run {run_id}: its notebooks, copied with their plots into the view {view}")
+    print(f"  open http://127.0.0.1:{args.port}/lab?token={token}")
+    print("  Ctrl-C stops JupyterLab and deletes the view; the run itself is never touched")
+    try:
+        return subprocess.call(cmd)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        remove_view(view)
+
+
+def cmd_dashboards(args: argparse.Namespace) -> int:
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from mi_kernel.runstore import RunStore
+    from mi_kernel.viz.serve import CONSOLES, panel_command, voila_command
+
+    root = RunStore(args.runs_root).root
+    env = {**os.environ, "MI_RUNS_ROOT": str(root)}
+    voila, voila_env = voila_command(args.voila_port)
+    procs = [
+        subprocess.Popen(voila, env={**env, **voila_env}),
+        subprocess.Popen(panel_command(args.panel_port), env=env),
+    ]
+    print(f"serving the runs under {root} (read only), on 127.0.0.1:")
+    print(f"  stakeholder dashboard (Voila)  http://127.0.0.1:{args.voila_port}/")
+    for app in CONSOLES:
+        print(f"  {app.replace('_', ' '):<30} http://127.0.0.1:{args.panel_port}/{app}")
+    print("Ctrl-C stops both servers")
+    try:
+        while all(p.poll() is None for p in procs):
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for p in procs:
+            p.wait(timeout=20)
+    return max(p.returncode or 0 for p in procs)
+
+
 def cmd_pipelines(args: argparse.Namespace) -> int:
     from mi_kernel.pipeline import load_pipelines
 
@@ -162,6 +220,19 @@ def build_parser() -> argparse.ArgumentParser:
     ver = rsub.add_parser("verify")
     ver.add_argument("run_id", nargs="?")
     ver.set_defaults(func=cmd_verify)
+    op = rsub.add_parser(
+        "open", help="open a run's notebooks in JupyterLab (a trusted view; the run is not touched)"
+    )
+    op.add_argument("run_id", nargs="?", default="latest")
+    op.add_argument("--port", type=int, default=8899)
+    op.add_argument("--no-browser", action="store_true")
+    op.set_defaults(func=cmd_open)
+    dash = sub.add_parser(
+        "dashboards", help="serve the Voila stakeholder dashboard and the Panel consoles"
+    )
+    dash.add_argument("--voila-port", type=int, default=8866)
+    dash.add_argument("--panel-port", type=int, default=5006)
+    dash.set_defaults(func=cmd_dashboards)
     sub.add_parser("pipelines", help="list declared pipelines").set_defaults(func=cmd_pipelines)
     add_commands(sub, rsub)
     sub.add_parser("mcp", help="serve the eight tools over MCP (stdio)").set_defaults(func=cmd_mcp)

@@ -39,6 +39,16 @@ def _read(ctx: RunContext, uri: str) -> pd.DataFrame:
     return read_parquet(ctx.resolve(uri), uri)
 
 
+def _compact(df: pd.DataFrame) -> pd.DataFrame:
+    """Floats as float32 for storage (features, predictions, held weights: the bulk of a run).
+
+    Seven significant digits is far finer than any of them is known; run tables are read
+    back as float64 (:func:`mi_kernel.runstore.context.read_parquet`).
+    """
+    floats = df.select_dtypes("float64").columns
+    return df.astype(dict.fromkeys(floats, "float32"))
+
+
 def _write_new(ctx: RunContext, df: pd.DataFrame, relpath: str, meta: dict[str, Any]) -> str:
     if (ctx.dir / relpath).exists():
         raise RunError(
@@ -160,6 +170,9 @@ def compute_features(parquet_uri: str, recipe_id: str = "core", market: str | No
     if recipe.macro_sources:
         extra["macro"] = {k: v for k, v in data.load_macro().items() if k in recipe.macro_sources}
     table = features.compute_features(bars, recipe_id, market=market_series, **extra)
+    # stored as float32 (as Qlib stores features): 7 significant digits is far finer than any
+    # feature is known, and it halves the largest table of a run
+    table = _compact(table)
     meta = {
         "recipe_id": recipe_id,
         "recipe_digest": recipe.digest,
@@ -167,6 +180,7 @@ def compute_features(parquet_uri: str, recipe_id: str = "core", market: str | No
         "bars_uri": parquet_uri,
         "market": market_name,
         "features": [c for c in table.columns if c not in ("ts", "symbol")],
+        "dtype": "float32",
     }
     uri = _write_new(ctx, table, f"features/{_slug(recipe_id)}.parquet", meta)
     ctx.emit(
@@ -199,7 +213,7 @@ def train_model(
     model = models.train(feats, lab, label_def, cfg, inputs=(feature_table_uri,))
     folder = f"models/{model.model_version}"
     models.save(model, ctx.path(folder))
-    ctx.write_table(model.oos, f"{folder}/oos_predictions.parquet")
+    ctx.write_table(_compact(model.oos), f"{folder}/oos_predictions.parquet")
     ctx.record_model(
         {
             "model_version": model.model_version,
@@ -521,7 +535,7 @@ def _write_backtest(
     ctx.write_table(result.trades, f"{folder}/fills.parquet")
     if result.positions is not None and result.market is not None:
         held = result.weights.rename_axis(index="ts", columns="symbol").stack().rename("weight")
-        held = held[held != 0].reset_index()
+        held = _compact(held[held != 0].reset_index())
         ctx.write_table(held, f"{folder}/weights.parquet")  # what was held: for surveillance
     ctx.write_table(events, f"{folder}/policy_events.parquet")
     for event in events.itertuples():
@@ -553,6 +567,7 @@ def _write_backtest(
             bench,
             ctx.path(f"{folder}/tearsheet.html"),
             title=f"{strategy_id} — mi backtest",
+            benchmark_title=data.BENCHMARK_TITLES.get(benchmark or "", benchmark or "Benchmark"),
         )
         report["tearsheet_uri"] = ctx.uri(f"{folder}/{tear.name}")
     uri = ctx.write_json(reporting.jsonable(report), f"{folder}/report.json")

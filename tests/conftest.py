@@ -30,6 +30,26 @@ def store(tmp_path: Path) -> RunStore:
         shutil.rmtree(s.root, ignore_errors=True)
 
 
+#: the demo pipeline on a small universe (tests that use ``demo`` share one run: give them the
+#: ``xdist_group("notebooks")`` mark so that they run on the worker that made it)
+SMALL = {
+    "symbols": "AAPL,MSFT,IBM,GOOG,ORCL,INTC,CSCO,HPQ,JPM,BAC,C,WFC,GS,MS,XOM,CVX,COP,SLB,PFE,MRK,"
+    "JNJ,ABT,AMGN,KO,PEP,PG,WMT,HD,MCD,DIS,GE,MMM,CAT,BA,UNP,T,VZ,DUK,SO,EXC",
+    "estimators": "ridge,lgbm",
+    "n_splits": "3",
+}
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory, _isolated_cache: None) -> tuple[RunStore, str]:
+    """One sealed demo run (the pipeline every agent notebook is in), made once per worker."""
+    from mi_kernel.pipeline import run_pipeline
+
+    store = RunStore(tmp_path_factory.mktemp("demo") / "runs")
+    manifest = run_pipeline("demo", SMALL, store=store, echo=None)
+    return store, manifest.run_id
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Synthetic markets are generated into a per-worker cache, never the user's; signing keys

@@ -37,6 +37,8 @@ CORPORATE_ACTIONS = {
 
 #: Benchmarks by name: the catalog source and symbol holding their level.
 BENCHMARKS = {"sp500": ("sp500_index", "SPX")}
+#: How a page names each benchmark.
+BENCHMARK_TITLES = {"sp500": "S&P 500"}
 
 
 def _expect(source: str, table: TableName) -> None:
@@ -134,6 +136,7 @@ def load_factors(source: str = "fama_french") -> pd.DataFrame:
 
 __all__ = [
     "BENCHMARKS",
+    "BENCHMARK_TITLES",
     "CORPORATE_ACTIONS",
     "MEMBERSHIP",
     "SOURCES",

@@ -78,8 +78,9 @@ def _cell_seconds(nb_path: Path) -> float:
 def render_report(executed: Path, out: Path) -> Path:
     """Render an executed notebook as a code-free HTML report (outputs only).
 
-    The page fetches nothing when it opens (template ``mi_report``, Panel's resources
-    inlined) and starts with the decision-support notice.
+    The page fetches nothing from the network when it opens (template ``mi_report``, Panel's
+    resources inlined, the plotting scripts linked from the run's ``static/``) and starts
+    with the decision-support notice.
     """
     import nbformat
     from nbconvert import HTMLExporter
@@ -94,16 +95,38 @@ def render_report(executed: Path, out: Path) -> Path:
         exclude_input_prompt=True,
         exclude_output_prompt=True,
     )
+    from mi_kernel.reporting.assets import STATIC, internalize_notebook, link_html
+
+    static = out.parent.parent / STATIC  # the run's static/, as ../static from report/
     nb = nbformat.read(executed, as_version=4)
+    shas = internalize_notebook(nb, static)
     for cell in nb.cells:  # HoloViews emits empty display_data placeholders: nothing to show
         if cell.cell_type == "code":
             cell.outputs = [
                 o for o in cell.outputs if o.output_type != "display_data" or o.get("data")
             ]
+    run_id = out.parent.parent.name
+    title = nb.metadata.get("title") or Path(executed).stem.split("_", 1)[-1].replace("_", " ")
+    nb.metadata["title"] = f"{title.capitalize()} · run {run_id}"
     body, _ = exporter.from_notebook_node(nb)
-    body = mi_kernel.reporting.inline_panel_resources(body)
+    body = link_html(mi_kernel.reporting.inline_panel_resources(body), static, shas)
     out.write_text(mi_kernel.reporting.add_notice(body), encoding="utf-8")
     return out
+
+
+def store_scripts_once(executed: Path, static_dir: Path) -> dict[str, int]:
+    """Move the executed notebook's large scripts into the run's ``static/`` (once per run)."""
+    import nbformat
+
+    from mi_kernel.reporting.assets import externalize_notebook
+
+    nb = nbformat.read(executed, as_version=4)
+    assets = externalize_notebook(nb, static_dir)
+    if assets:
+        part = executed.with_suffix(".part")
+        nbformat.write(nb, part)
+        part.replace(executed)
+    return assets
 
 
 def _execute_step(
@@ -137,8 +160,8 @@ def _execute_step(
             progress_bar=False,
             cwd=str(folder),
             log_output=False,
-            # Executed notebooks carry ~6 MB of inline Bokeh JS: write them once at the end
-            # (and on failure), not after every cell.
+            # Executed notebooks carry ~6 MB of inline Bokeh JS until store_scripts_once:
+            # write them once at the end (and on failure), not after every cell.
             request_save_on_cell_execute=False,
             **execute_kwargs(warm),
         )
@@ -152,6 +175,7 @@ def _execute_step(
     seconds = time.perf_counter() - t0
     record.update(status="succeeded", seconds=seconds)
     record["papermill_overhead_seconds"] = max(0.0, seconds - _cell_seconds(out))
+    store_scripts_once(out, ctx.path("static"))
     if step.report:
         render_report(out, ctx.path(f"report/{Path(step.notebook).stem}.html"))
     products = [p.format(run_id=ctx.run_id, **params) for p in step.products]

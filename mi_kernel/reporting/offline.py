@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import re
 from pathlib import Path
+from typing import Any
 
 _PANEL_CDN = re.compile(
     r"https://cdn\.holoviz\.org/panel/[^/\"']+/dist/([^\"'?\s)]+)(\?[^\"'\s)]*)?"
@@ -40,3 +41,13 @@ def inline_panel_resources(html: str) -> str:
         return f"data:{mime};base64,{data}"
 
     return _PANEL_CDN.sub(swap, html)
+
+
+def offline_outputs(nb: Any) -> None:
+    """Apply :func:`inline_panel_resources` to every text output of notebook ``nb`` (in place)."""
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data") or {}
+            for mime, value in data.items():
+                if isinstance(value, str) and "cdn.holoviz.org" in value:
+                    data[mime] = inline_panel_resources(value)

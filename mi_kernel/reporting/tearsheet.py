@@ -82,6 +82,7 @@ def tearsheet(
     path: str | Path = "tearsheet.html",
     title: str = "Strategy",
     periods_per_year: float | None = None,
+    benchmark_title: str = "Benchmark",
 ) -> Path:
     """Write a self-contained QuantStats HTML tear sheet, notice on top; return its path.
 
@@ -97,6 +98,8 @@ def tearsheet(
         Title shown at the top of the report.
     periods_per_year : float, optional
         Annualisation factor; inferred from the index when omitted.
+    benchmark_title : str
+        The benchmark's name on the page (e.g. "S&P 500").
     """
     strategy = _naive(returns, "Strategy")
     bench = None if benchmark is None else _naive(benchmark, "Benchmark")
@@ -117,7 +120,7 @@ def tearsheet(
             output=str(out),
             title=title,
             periods_per_year=round(ppy),
-            benchmark_title="Benchmark",
+            benchmark_title=benchmark_title,
             strategy_title="Strategy",
         )
     page = strip_external_resources(out.read_text(encoding="utf-8"))

@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from mi_kernel.governance.ledger import Ledger
-from mi_kernel.runstore.context import RunContext, activate, current_run, use_run
+from mi_kernel.runstore.context import (
+    RunContext,
+    SealedRunView,
+    activate,
+    current_run,
+    use_run,
+)
 from mi_kernel.runstore.hashing import sha256_file, sha256_frame, sha256_json
 from mi_kernel.runstore.manifest import Manifest
 from mi_kernel.runstore.paths import project_root
@@ -26,9 +32,13 @@ def session(
 
     Notebooks call this in their validation cell with the ``run_id`` Papermill injected; run
     interactively (``run_id`` empty) they write into a fresh ad-hoc staging run, which
-    :func:`finish` seals.
+    :func:`finish` seals. A *sealed* ``run_id`` (a sealed notebook re-executed, e.g. rendered
+    by Voila) gives a read-only :class:`SealedRunView`: the notebook reads its run and any
+    write is refused.
     """
     store = RunStore(runs_root or None)
+    if run_id and store.is_sealed(run_id):
+        return activate(SealedRunView(store, run_id, step=step))
     ctx = store.attach(run_id, step=step) if run_id else store.start(pipeline)
     ctx.step = step
     return activate(ctx)
@@ -36,6 +46,8 @@ def session(
 
 def finish(ctx: RunContext, adhoc: bool) -> str:
     """Close a notebook's step: seal ad-hoc runs (the pipeline seals its own); return a summary."""
+    if isinstance(ctx, SealedRunView):
+        return f"read sealed run {ctx.run_id}; nothing was written"
     if adhoc:
         m = ctx.store.seal(ctx.run_id)
         return f"sealed ad-hoc run {m.run_id} ({len(m.products)} files, root {m.root_hash[:12]})"
@@ -77,6 +89,7 @@ __all__ = [
     "Manifest",
     "RunContext",
     "RunStore",
+    "SealedRunView",
     "VerifyReport",
     "activate",
     "current_run",

@@ -78,10 +78,10 @@ class RunContext:
         return f"run://{self.run_id}/{relpath}"
 
     def write_table(self, df: pd.DataFrame, relpath: str, **kw: Any) -> str:
-        """Write ``df`` as parquet (atomically: temp file then rename); return its URI."""
+        """Write ``df`` as zstd parquet (atomically: temp file, then rename); return its URI."""
         p = self.path(relpath)
         tmp = p.with_name(p.name + ".partial")
-        df.to_parquet(tmp, index=False, **kw)
+        df.to_parquet(tmp, index=False, **{"compression": "zstd", **kw})
         tmp.replace(p)
         return self.uri(relpath)
 
@@ -164,12 +164,41 @@ class RunContext:
             fh.write(line)
 
 
+class SealedRunView(RunContext):
+    """A sealed run opened for reading: re-executing one of its notebooks reads it, writes nothing.
+
+    ``mi.session(run_id)`` returns this for a sealed ``run_id`` (Voila rendering a run's report,
+    a user re-running a cell of a sealed notebook). Anything that would write — a product, an
+    event, an input record — raises :class:`SealedRunError`; catalog reads are not recorded.
+    """
+
+    @property
+    def is_open(self) -> bool:
+        return False
+
+    @property
+    def dir(self) -> Path:
+        return self.store.sealed_dir(self.run_id)
+
+    def path(self, relpath: str) -> Path:
+        raise SealedRunError(
+            f"run {self.run_id!r} is sealed: this session only reads it, so {relpath!r} cannot "
+            "be written; start a new run (`mi.session()`) to write anything"
+        )
+
+
 def read_parquet(path: Path, uri: str) -> pd.DataFrame:
-    """Read a parquet artifact; a damaged file is a :class:`DataError` naming it."""
+    """Read a parquet artifact; a damaged file is a :class:`DataError` naming it.
+
+    Columns stored as float32 (features, held weights: stored compactly) are read back as
+    float64, so every computation downstream runs in one precision.
+    """
     import pyarrow as pa
 
     try:
-        return pd.read_parquet(path)
+        df = pd.read_parquet(path)
+        small = df.select_dtypes("float32").columns
+        return df.astype(dict.fromkeys(small, "float64")) if len(small) else df
     except (pa.ArrowInvalid, OSError, ValueError) as exc:
         raise DataError(
             f"artifact {uri} ({path}) cannot be read as parquet: {str(exc).splitlines()[0]}. "

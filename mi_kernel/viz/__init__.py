@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import warnings
+from typing import Any
 
 
 def notebook() -> None:
@@ -11,16 +13,75 @@ def notebook() -> None:
 
     The inline extension must load *before* ``hvplot.pandas`` is imported: that import loads
     the extension itself with CDN resources, after which an inline request is ignored and
-    the saved notebook would show blank plots offline. Every call re-emits the resources, so
-    each executed notebook carries its own copy (a warm kernel shares imports, not outputs).
+    the saved notebook would show blank plots offline. Every call re-emits the resources (the
+    pipeline then stores them once per run: :mod:`mi_kernel.reporting.assets`).
+
+    Panel's loader still names a few stylesheets and a module shim by their CDN address; every
+    output of this kernel gets them from the installed ``panel`` instead
+    (:func:`offline_outputs`), so executed notebooks, Voila pages and Lab need no network.
     """
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     warnings.filterwarnings("ignore", category=FutureWarning)
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+    ip = _ipython()
+    if ip is not None:
+        offline_outputs(ip)
     import holoviews as hv
 
     hv.extension("bokeh", inline=True, logo=False)
-    import hvplot.pandas  # noqa: F401  (registers .hvplot on pandas)
+    import hvplot
+    import hvplot.pandas  # (registers .hvplot on pandas)
+
+    # hvplot drops ``hvplot.pandas`` from sys.modules before every cell, so that the next
+    # ``import hvplot.pandas`` (in a cell or in any function a cell calls) loads the
+    # extension again — from the CDN, after which plots are blank offline. Loaded once
+    # inline here, it must not be reloaded: take that hook out.
+    hook = getattr(hvplot, "pre_run_cell", None)
+    if hook is not None and ip is not None:
+        with contextlib.suppress(ValueError):
+            ip.events.unregister("pre_run_cell", hook)
 
 
-__all__ = ["notebook"]
+def offline_outputs(ip: Any) -> None:
+    """Make every display of the IPython shell ``ip`` carry Panel's CDN files inline.
+
+    Both routes an output takes are covered: ``publish_display_data`` (Panel's loader) and the
+    display formatter (``display(obj)`` and a cell's last value). Installed once per shell.
+    """
+    from mi_kernel.reporting.offline import inline_panel_resources
+
+    if getattr(ip, "_mi_offline", False):
+        return
+
+    def clean(data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        return {
+            k: inline_panel_resources(v) if isinstance(v, str) and "cdn.holoviz.org" in v else v
+            for k, v in data.items()
+        }
+
+    pub, fmt = ip.display_pub, ip.display_formatter
+    publish, format_ = pub.publish, fmt.format
+
+    def publish_offline(data: Any, *args: Any, **kwargs: Any) -> Any:
+        return publish(clean(data), *args, **kwargs)
+
+    def format_offline(obj: Any, *args: Any, **kwargs: Any) -> Any:
+        data, metadata = format_(obj, *args, **kwargs)
+        return clean(data), metadata
+
+    pub.publish = publish_offline
+    fmt.format = format_offline
+    ip._mi_offline = True
+
+
+def _ipython() -> Any:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    return get_ipython()
+
+
+__all__ = ["notebook", "offline_outputs"]

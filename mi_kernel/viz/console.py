@@ -18,7 +18,12 @@ def _report_html(store: RunStore, run_id: str) -> str:
         return "<p>This run has no report.</p>"
     from html import escape
 
-    doc = escape(reports[-1].read_text(encoding="utf-8"), quote=True)
+    from mi_kernel.reporting.assets import STATIC, internalize_html
+
+    page = internalize_html(
+        reports[-1].read_text(encoding="utf-8"), store.sealed_dir(run_id) / STATIC
+    )
+    doc = escape(page, quote=True)  # srcdoc cannot resolve ../static/: the scripts go inline
     return f'<iframe srcdoc="{doc}" style="width:100%;height:900px;border:0"></iframe>'
 
 

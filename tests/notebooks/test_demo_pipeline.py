@@ -1,9 +1,10 @@
 """Every agent notebook, executed through Papermill in the demo pipeline on a small universe.
 
-One pipeline run (module-scoped) feeds all checks: the run is sealed and verifiable, every
-declared product exists and matches its canonical schema, the report and tear sheets work
-offline, and the ledger holds the model registrations and the draft publication; the
-governance flow then approves model and book and publishes through the gate.
+One pipeline run (the session-scoped ``demo`` fixture of tests/conftest.py) feeds all checks:
+the run is sealed and verifiable, every declared product exists and matches its canonical
+schema, the report and tear sheets work offline, and the ledger holds the model registrations
+and the draft publication; the governance flow then approves model and book and publishes
+through the gate.
 """
 
 from __future__ import annotations
@@ -14,27 +15,14 @@ import nbformat
 import pandas as pd
 import pytest
 
-from mi_kernel.pipeline import load_pipeline, run_pipeline
+from mi_kernel.pipeline import load_pipeline
 from mi_kernel.reporting import DECISION_SUPPORT
 from mi_kernel.runstore import RunStore, verify_run
 from mi_kernel.schemas import ModelCard, PortfolioInstruction, validate
+from tests.conftest import SMALL
 from tests.reporting.offline_checks import external_resources, runtime_loaders
 
 pytestmark = [pytest.mark.notebooks, pytest.mark.xdist_group("notebooks")]
-
-SMALL = {
-    "symbols": "AAPL,MSFT,IBM,GOOG,ORCL,INTC,CSCO,HPQ,JPM,BAC,C,WFC,GS,MS,XOM,CVX,COP,SLB,PFE,MRK,"
-    "JNJ,ABT,AMGN,KO,PEP,PG,WMT,HD,MCD,DIS,GE,MMM,CAT,BA,UNP,T,VZ,DUK,SO,EXC",
-    "estimators": "ridge,lgbm",
-    "n_splits": "3",
-}
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunStore, str]:
-    store = RunStore(tmp_path_factory.mktemp("demo") / "runs")
-    manifest = run_pipeline("demo", SMALL, store=store, echo=None)
-    return store, manifest.run_id
 
 
 def test_run_is_sealed_verifiable_and_complete(demo: tuple[RunStore, str]) -> None:
@@ -152,14 +140,22 @@ def test_book_risk_and_policies_are_in_the_run(demo: tuple[RunStore, str]) -> No
     pd.read_parquet(model.parent / "policy_events.parquet")  # written even when empty
     checks = json.loads((d / "backtests/var_backtest.json").read_text())
     assert set(checks) == {"95%", "99%"} and checks["95%"]["n"] > 0
-    assert "Risk of the book" in (d / "report/09_report.html").read_text()
+    assert "The book and its risk" in (d / "report/09_report.html").read_text()
 
 
 def test_report_and_tearsheets_render_offline(demo: tuple[RunStore, str]) -> None:
     store, run_id = demo
     d = store.sealed_dir(run_id)
     report = (d / "report/09_report.html").read_text()
-    assert "Run report" in report and "Caveats" in report
+    assert f"<title>Run report · run {run_id}</title>" in report  # it says which run it is
+    assert run_id in report and store.manifest(run_id).code_version in report
+    # caveats first, each said once, for readers: no developer advice, no raw identifiers
+    assert report.index("Caveats — read these first") < report.index(">Headline<")
+    assert report.lower().count("survivorship") == 1
+    assert "Pass universe" not in report and "probabilistic_sharpe" not in report
+    for heading in ("Performance against the S&amp;P 500", "The book and its risk",
+                    "Signals, and why", "What the research found"):  # fmt: skip
+        assert heading in report, heading
     assert "mi.finish" not in report  # code-free
     assert "cdn.holoviz.org" not in report  # Panel's stylesheets and shim inlined
     pages = [report, *(p.read_text() for p in d.glob("backtests/*/tearsheet.html"))]
@@ -167,6 +163,7 @@ def test_report_and_tearsheets_render_offline(demo: tuple[RunStore, str]) -> Non
     for page in pages:  # nothing fetched on opening; decision support, said first
         assert external_resources(page) == [] and runtime_loaders(page) == []
         assert page.index("<body") < page.index(DECISION_SUPPORT) < page.index("<h1")
+    assert all("S&amp;P 500" in p or "S&P 500" in p for p in pages[1:])  # not "BENCHMARK"
     bt = json.loads(next(d.glob("backtests/model*/report.json")).read_text())
     for key in ("sharpe", "sortino", "max_drawdown", "turnover", "hit_rate", "deflated_sharpe"):
         assert key in bt

@@ -1,0 +1,79 @@
+"""Serve the faces over a runs root: the Voila stakeholder dashboard and the Panel consoles.
+
+Both servers bind to 127.0.0.1, ask no other host for anything, and only read sealed runs.
+``mi dashboards`` (``make dashboards``) starts them and stops both on Ctrl-C; the tests start
+them the same way (:func:`voila_command`, :func:`panel_command`) and stop them by PID.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from mi_kernel.errors import ConfigError
+from mi_kernel.runstore.paths import project_root
+
+#: The Panel consoles, one app each, served side by side by one ``panel serve``.
+CONSOLES = ("runs_console", "ops_console")
+VOILA_DASHBOARD = "stakeholder.ipynb"
+#: Voila's JupyterLab extensions that do not load in Voila (they need Lab's document manager)
+#: and would only log errors in the page.
+VOILA_DENY = ("jupyterlab-jupytext", "@pyviz/jupyterlab_pyviz")
+
+
+def dashboards_dir() -> Path:
+    root = project_root()
+    if root is None:
+        raise ConfigError(
+            "the dashboards live in the project's dashboards/ folder: run `mi dashboards` "
+            "inside the project (the folder with catalog.yml)"
+        )
+    return root / "dashboards"
+
+
+def _bin(name: str) -> str:
+    return str(Path(sys.executable).with_name(name))
+
+
+def voila_command(port: int) -> tuple[list[str], dict[str, str]]:
+    """The Voila command serving the stakeholder dashboard, and the environment it needs.
+
+    The ``mi`` template (``dashboards/jupyter/voila/templates/mi``) is Voila's lab template
+    without its Font Awesome stylesheets from a CDN.
+    """
+    d = dashboards_dir()
+    cmd = [
+        _bin("voila"),
+        str(d / VOILA_DASHBOARD),
+        "--no-browser",
+        "--Voila.ip=127.0.0.1",
+        f"--Voila.port={port}",
+        "--Voila.port_retries=0",
+        "--template=mi",
+        "--show_tracebacks=True",
+        *(f"--VoilaConfiguration.extension_denylist={e}" for e in VOILA_DENY),
+    ]
+    paths = [str(d / "jupyter"), os.environ.get("JUPYTER_PATH", "")]
+    return cmd, {"JUPYTER_PATH": os.pathsep.join(p for p in paths if p)}
+
+
+def panel_command(port: int, apps: tuple[str, ...] = CONSOLES) -> list[str]:
+    """The ``panel serve`` command serving the consoles ``apps`` (names in dashboards/)."""
+    d = dashboards_dir()
+    return [
+        _bin("panel"),
+        "serve",
+        *(str(d / f"{app}.py") for app in apps),
+        "--address",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--allow-websocket-origin",
+        f"127.0.0.1:{port}",
+        "--index",
+        apps[0],
+    ]
+
+
+__all__ = ["CONSOLES", "VOILA_DASHBOARD", "panel_command", "voila_command"]
