@@ -39,6 +39,10 @@ demo: venv warm
 	MI_IDENTITY=ada $(MI) publish latest
 	$(MI) runs verify
 
+# the Voila stakeholder dashboard (:8866) and the Panel consoles (:5006), on 127.0.0.1, over runs/
+dashboards: venv warm
+	$(MI) dashboards
+
 lint: venv
 	$(PY) -m ruff check mi_kernel tests benchmarks dashboards notebooks templates
 	$(PY) -m ruff format --check mi_kernel tests

@@ -143,7 +143,8 @@ def cmd_dashboards(args: argparse.Namespace) -> int:
     import time
 
     from mi_kernel.runstore import RunStore
-    from mi_kernel.viz.serve import CONSOLES, panel_command, voila_command
+    from mi_kernel.viz.layout import title_of
+    from mi_kernel.viz.serve import consoles, panel_command, voila_command
 
     root = RunStore(args.runs_root).root
     env = {**os.environ, "MI_RUNS_ROOT": str(root)}
@@ -154,8 +155,8 @@ def cmd_dashboards(args: argparse.Namespace) -> int:
     ]
     print(f"serving the runs under {root} (read only), on 127.0.0.1:")
     print(f"  stakeholder dashboard (Voila)  http://127.0.0.1:{args.voila_port}/")
-    for app in CONSOLES:
-        print(f"  {app.replace('_', ' '):<30} http://127.0.0.1:{args.panel_port}/{app}")
+    for app in consoles():
+        print(f"  {title_of(app):<30} http://127.0.0.1:{args.panel_port}/{app}")
     print("Ctrl-C stops both servers")
     try:
         while all(p.poll() is None for p in procs):

@@ -6,9 +6,14 @@ audit trail and its code-free report. It only reads: sealed runs are never modif
 
 from __future__ import annotations
 
+import html
+import json
 from typing import Any
 
+import pandas as pd
+
 from mi_kernel.governance import integrity, ledger_table, runs_table, steps_table
+from mi_kernel.reporting.stakeholder import identity, identity_html
 from mi_kernel.runstore import RunStore
 
 
@@ -16,75 +21,132 @@ def _report_html(store: RunStore, run_id: str) -> str:
     reports = sorted((store.sealed_dir(run_id) / "report").glob("*.html"))
     if not reports:
         return "<p>This run has no report.</p>"
-    from html import escape
-
     from mi_kernel.reporting.assets import STATIC, internalize_html
 
     page = internalize_html(
         reports[-1].read_text(encoding="utf-8"), store.sealed_dir(run_id) / STATIC
     )
-    doc = escape(page, quote=True)  # srcdoc cannot resolve ../static/: the scripts go inline
-    return f'<iframe srcdoc="{doc}" style="width:100%;height:900px;border:0"></iframe>'
+    doc = html.escape(page, quote=True)  # srcdoc cannot resolve ../static/: scripts go inline
+    return (
+        f'<iframe srcdoc="{doc}" title="run report" '
+        'style="width:100%;height:calc(100vh - 170px);min-height:700px;border:0"></iframe>'
+    )
+
+
+def audit_table(store: RunStore, run_id: str) -> pd.DataFrame:
+    """The run's audit trail for people: when, what, about what, who, and the gist."""
+    table = ledger_table(store, run_id)
+    if table.empty:
+        return pd.DataFrame(columns=["when (UTC)", "what", "subject", "who", "detail"])
+
+    def gist(detail: Any) -> str:
+        if not isinstance(detail, dict):
+            return ""
+        keep = {
+            k: v
+            for k, v in detail.items()
+            if isinstance(v, str | int | float | bool) and not k.endswith(("sha256", "hash"))
+        }
+        return json.dumps(keep, default=str)[:160]
+
+    return pd.DataFrame(
+        {
+            "when (UTC)": table["ts"].astype(str).str[:19].str.replace("T", " "),
+            "what": table["kind"].str.replace("_", " "),
+            "subject": table["subject"],
+            "who": table["actor"],
+            "detail": table["detail"].map(gist),
+        }
+    )
+
+
+def _steps(store: RunStore, run_id: str) -> pd.DataFrame:
+    steps = steps_table(store, run_id)
+    steps["seconds"] = steps["seconds"].round(1)
+    steps["overhead_seconds"] = steps["overhead_seconds"].round(2)
+    return steps.rename(columns={"overhead_seconds": "papermill overhead (s)"})
+
+
+def step_chart(steps: pd.DataFrame) -> Any:
+    """Wall time per step, one labelled bar each, slowest on top."""
+    import hvplot.pandas  # noqa: F401
+
+    ordered = steps.sort_values("seconds")
+    return ordered.hvplot.barh(
+        x="step",
+        y="seconds",
+        title="Wall time per step",
+        xlabel="",
+        ylabel="seconds",
+        height=max(220, 26 * len(ordered) + 60),
+        width=620,
+        color="#0969da",
+        hover_cols=["notebook", "status"],
+    )
 
 
 def run_detail(store: RunStore, run_id: str) -> Any:
     """Return the tabs (overview, report, audit trail) of one sealed run."""
-    import hvplot.pandas  # noqa: F401
     import panel as pn
 
-    steps = steps_table(store, run_id)
     m = store.manifest(run_id)
     check = integrity(store, run_id)
-    badge = (
-        "✅ verified: every byte matches"
+    ident = identity(store.sealed_dir(run_id), m)
+    ident["Integrity"] = (
+        "VERIFIED: every byte matches its sealed hash"
         if check["ok"]
-        else "❌ "
-        + "; ".join(
-            map(str, check["problems"])  # type: ignore[call-overload]
-        )
+        else "FAILED: " + "; ".join(map(str, check["problems"]))  # type: ignore[call-overload]
     )
-    timing = steps.hvplot.barh(
-        x="step", y=["seconds"], title="Step wall time (s)", height=320, width=600
+    inputs = pd.DataFrame(
+        [{"dataset": i.name, "rows": i.rows, "sha256": i.sha256[:16] + "…"} for i in m.inputs]
     )
-    inputs = [f"- `{i.name}` {i.rows or ''} rows, sha256 `{i.sha256[:16]}`" for i in m.inputs]
+    steps = _steps(store, run_id)
+    table = {"show_index": False, "disabled": True, "sizing_mode": "stretch_width"}
     return pn.Tabs(
         (
             "Overview",
             pn.Column(
-                f"## {run_id}\n**{m.status}** · pipeline `{m.pipeline}` · code "
-                f"`{m.code_version[:12]}` · root hash `{m.root_hash[:16]}`\n\n{badge}\n\n"
-                "**Inputs**\n" + "\n".join(inputs),
-                timing,
-                pn.widgets.Tabulator(steps, disabled=True, show_index=False),
+                pn.pane.HTML(identity_html(ident), sizing_mode="stretch_width"),
+                pn.Row(
+                    step_chart(steps),
+                    pn.Column("**Inputs**", pn.widgets.Tabulator(inputs, **table)),
+                ),
+                pn.widgets.Tabulator(steps, layout="fit_data_stretch", **table),
+                sizing_mode="stretch_width",
             ),
         ),
         ("Report", pn.pane.HTML(_report_html(store, run_id), sizing_mode="stretch_width")),
         (
             "Audit trail",
-            pn.widgets.Tabulator(ledger_table(store, run_id), disabled=True, show_index=False),
+            pn.widgets.Tabulator(audit_table(store, run_id), layout="fit_data_stretch", **table),
         ),
+        dynamic=True,
     )
 
 
 def build_console(store: RunStore) -> Any:
-    """Return the console layout (a Panel template) for the runs in ``store``."""
-    import hvplot.pandas  # noqa: F401
+    """Return the runs console page for the runs in ``store``."""
     import panel as pn
+
+    from mi_kernel.viz.layout import console_page
 
     pn.extension("tabulator", inline=True)
     runs = runs_table(store)
     if runs.empty:
-        return pn.Column("# mi runs console", f"No sealed runs in `{store.root}` yet: `make demo`.")
-    choice = pn.widgets.Select(label="Run", options=list(runs["run_id"]), value=runs["run_id"][0])
-
-    # a plain layout, not a Fast template: those import a web font from Google (offline: no)
-    side = pn.Column(
-        "## mi · runs console",
+        body = pn.pane.Markdown(f"No sealed runs in `{store.root}` yet: `make demo`.")
+        return console_page("runs_console", ["## Runs"], body)
+    choice = pn.widgets.Select(
+        name="Run", options=list(runs["run_id"]), value=runs["run_id"].iloc[0]
+    )  # newest first
+    listing = runs[["run_id", "status"]]
+    side = [
+        "## Runs",
         choice,
-        pn.widgets.Tabulator(runs[["run_id", "status"]], disabled=True),
-        width=320,
-    )
-    return pn.Row(side, pn.Column(pn.bind(run_detail, store, choice), sizing_mode="stretch_width"))
+        pn.widgets.Tabulator(
+            listing, disabled=True, show_index=False, layout="fit_data", height=420, width=300
+        ),
+    ]
+    return console_page("runs_console", side, pn.bind(run_detail, store, choice), side_width=320)
 
 
-__all__ = ["build_console", "run_detail"]
+__all__ = ["audit_table", "build_console", "run_detail", "step_chart"]

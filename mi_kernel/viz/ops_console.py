@@ -275,21 +275,21 @@ def build_ops_console(store: RunStore) -> Any:
     import panel as pn
 
     from mi_kernel.governance.roles import current_identity, load_roles
+    from mi_kernel.viz.layout import console_page
 
     pn.extension("tabulator", inline=True)
     console = OpsConsole(store)
     console.refresh()
     who = current_identity()
     roles = ", ".join(sorted(r.value for r in load_roles().roles_of(who))) or "no role"
-    # a plain layout, not a template: the Fast templates import a web font from Google
-    side = pn.Column(
-        "## mi · ops & compliance",
+    side = [
+        "## Ops & compliance",
         f"**Acting as** `{who}` ({roles})",
         f"**Environment** `{store.environment}`",
         f"**Runs root** `{store.root}`",
-        width=300,
-    )
-    return pn.Row(side, pn.Column(console.message, console.body, sizing_mode="stretch_width"))
+    ]
+    body = pn.Column(console.message, console.body, sizing_mode="stretch_width")
+    return console_page("ops_console", side, body)
 
 
 __all__ = ["OpsConsole", "approval_queue", "audit_status", "build_ops_console"]

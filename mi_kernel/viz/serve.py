@@ -13,9 +13,8 @@ from pathlib import Path
 
 from mi_kernel.errors import ConfigError
 from mi_kernel.runstore.paths import project_root
+from mi_kernel.viz.layout import CONSOLES
 
-#: The Panel consoles, one app each, served side by side by one ``panel serve``.
-CONSOLES = ("runs_console", "ops_console")
 VOILA_DASHBOARD = "stakeholder.ipynb"
 #: Voila's JupyterLab extensions that do not load in Voila (they need Lab's document manager)
 #: and would only log errors in the page.
@@ -58,9 +57,17 @@ def voila_command(port: int) -> tuple[list[str], dict[str, str]]:
     return cmd, {"JUPYTER_PATH": os.pathsep.join(p for p in paths if p)}
 
 
-def panel_command(port: int, apps: tuple[str, ...] = CONSOLES) -> list[str]:
-    """The ``panel serve`` command serving the consoles ``apps`` (names in dashboards/)."""
+def consoles() -> tuple[str, ...]:
+    """The console apps (``dashboards/<name>.py``) in navigation order."""
     d = dashboards_dir()
+    return tuple(app for app, _ in CONSOLES if (d / f"{app}.py").exists())
+
+
+def panel_command(port: int, apps: tuple[str, ...] | None = None) -> list[str]:
+    """The ``panel serve`` command serving the consoles ``apps`` (default: all of them), one
+    app each in one server."""
+    d = dashboards_dir()
+    apps = apps or consoles()
     return [
         _bin("panel"),
         "serve",
@@ -76,4 +83,4 @@ def panel_command(port: int, apps: tuple[str, ...] = CONSOLES) -> list[str]:
     ]
 
 
-__all__ = ["CONSOLES", "VOILA_DASHBOARD", "panel_command", "voila_command"]
+__all__ = ["VOILA_DASHBOARD", "consoles", "panel_command", "voila_command"]
