@@ -148,6 +148,11 @@ def cmd_dashboards(args: argparse.Namespace) -> int:
 
     root = RunStore(args.runs_root).root
     env = {**os.environ, "MI_RUNS_ROOT": str(root)}
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # SIGTERM stops the servers as Ctrl-C does
+
+    signal.signal(signal.SIGTERM, stop)
     voila, voila_env = voila_command(args.voila_port)
     procs = [
         subprocess.Popen(voila, env={**env, **voila_env}),
@@ -168,7 +173,11 @@ def cmd_dashboards(args: argparse.Namespace) -> int:
             if p.poll() is None:
                 p.send_signal(signal.SIGTERM)
         for p in procs:
-            p.wait(timeout=20)
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
     return max(p.returncode or 0 for p in procs)
 
 

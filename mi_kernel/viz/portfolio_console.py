@@ -17,6 +17,19 @@ from mi_kernel.backtest import whatif as wi
 from mi_kernel.errors import MIError
 from mi_kernel.runstore import RunStore
 
+#: (runs root, run id, capital) -> the run's inputs and its book re-measured. Sealed runs never
+#: change, so every session of the server shares them (the page opens without recomputing).
+_BASES: dict[tuple[str, str, float], tuple[wi.WhatIfInputs, wi.WhatIf]] = {}
+
+
+def base_of(store: RunStore, run_id: str, capital: float) -> tuple[wi.WhatIfInputs, wi.WhatIf]:
+    """The run's what-if inputs and its own book re-measured (cached per sealed run)."""
+    key = (str(store.root), run_id, capital)
+    if key not in _BASES:
+        inputs = wi.load_inputs(store, run_id, capital=capital)
+        _BASES[key] = (inputs, wi.what_if(inputs))
+    return _BASES[key]
+
 
 def book_runs(store: RunStore) -> list[str]:
     """Sealed runs that built a book from signals, newest first."""
@@ -119,7 +132,7 @@ class PortfolioConsole:
         if not self.run.value:
             self._say(f"No sealed run with a book under `{self.store.root}`: `make demo`.")
             return
-        self.inputs = wi.load_inputs(self.store, self.run.value, capital=float(self.capital.value))
+        self.inputs, self.base = base_of(self.store, self.run.value, float(self.capital.value))
         d = self.inputs.definition
         if d.optimizer is not None:
             self.method.value = str(d.optimizer.method)
@@ -130,7 +143,6 @@ class PortfolioConsole:
         c = self.inputs.costs
         self.spread.value, self.commission.value = c.spread_bps, c.commission_bps
         self.impact.value = c.impact_coef
-        self.base = wi.what_if(self.inputs)
         self.result = self.base
         self._say(
             f"Run `{self.run.value}`: its book re-measured. Change the construction or the "

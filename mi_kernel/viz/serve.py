@@ -51,6 +51,10 @@ def voila_command(port: int) -> tuple[list[str], dict[str, str]]:
         "--Voila.port_retries=0",
         "--template=mi",
         "--show_tracebacks=True",
+        # a kernel that has already run the dashboard waits for the next visitor: the page
+        # opens at once instead of after the notebook has executed
+        "--preheat_kernel=True",
+        "--pool_size=1",
         *(f"--VoilaConfiguration.extension_denylist={e}" for e in VOILA_DENY),
     ]
     paths = [str(d / "jupyter"), os.environ.get("JUPYTER_PATH", "")]

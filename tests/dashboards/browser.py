@@ -65,8 +65,13 @@ def served(
 ) -> Iterator[str]:
     """Run ``cmd`` until ``url`` answers; yield the URL; stop the process by its PID."""
     out = open(log, "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        cmd, cwd=PROJECT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT
+    proc = subprocess.Popen(  # its own process group: the kernels it starts stop with it
+        cmd,
+        cwd=PROJECT,
+        env={**os.environ, **env},
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + timeout
@@ -82,12 +87,14 @@ def served(
                 time.sleep(0.5)
         yield url
     finally:
-        os.kill(proc.pid, signal.SIGTERM)
+        os.killpg(proc.pid, signal.SIGTERM)  # the group's id is the server's PID
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            os.kill(proc.pid, signal.SIGKILL)
+            os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # anything of the group still alive
         out.close()
 
 
