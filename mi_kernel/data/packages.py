@@ -1,7 +1,8 @@
 """Readers of the datasets that installed packages ship: each returns a canonical table.
 
 Nothing here touches the network: every file is located inside an installed package with
-:func:`importlib.util.find_spec` (without importing the package). Raw files are parsed once per process (cached) and copied out.
+:func:`importlib.util.find_spec` (without importing the package). Raw files are parsed
+once per process (cached) and copied out.
 """
 
 from __future__ import annotations
