@@ -12,6 +12,11 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+# imported now: the submodule and its function share the name ``tearsheet``, and a lazily
+# imported submodule would replace the function on the package (light: no QuantStats yet)
+from mi_kernel.reporting.tearsheet import strip_external_resources as strip_external_resources
+from mi_kernel.reporting.tearsheet import tearsheet as tearsheet
+
 _EXPORTS = {
     "DECISION_SUPPORT": "notice",
     "add_notice": "notice",
@@ -25,8 +30,6 @@ _EXPORTS = {
     "active_returns": "report",
     "backtest_report": "report",
     "jsonable": "report",
-    "strip_external_resources": "tearsheet",
-    "tearsheet": "tearsheet",
 }
 
 
@@ -36,4 +39,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = sorted(_EXPORTS)
+__all__ = sorted([*_EXPORTS, "strip_external_resources", "tearsheet"])

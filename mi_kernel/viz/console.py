@@ -62,8 +62,8 @@ def audit_table(store: RunStore, run_id: str) -> pd.DataFrame:
 
 def _steps(store: RunStore, run_id: str) -> pd.DataFrame:
     steps = steps_table(store, run_id)
-    steps["seconds"] = steps["seconds"].round(1)
-    steps["overhead_seconds"] = steps["overhead_seconds"].round(2)
+    for col, digits in (("seconds", 1), ("overhead_seconds", 2)):  # None for old runs
+        steps[col] = pd.to_numeric(steps[col], errors="coerce").round(digits)
     return steps.rename(columns={"overhead_seconds": "papermill overhead (s)"})
 
 

@@ -51,7 +51,8 @@ def test_console_shows_the_selected_run(store: RunStore) -> None:
 
     run_id = _sealed(store, "one")
     app = build_console(store)
-    [select] = [w for w in app[0] if isinstance(w, pn.widgets.Select)]  # the side column
+    side = app[1][0]  # console_page: the navigation bar, then (side column, body)
+    [select] = [w for w in side if isinstance(w, pn.widgets.Select)]
     assert select.value == run_id
     tabs = run_detail(store, run_id)
     assert [name for name, _ in zip(tabs._names, tabs, strict=True)] == [
@@ -60,5 +61,5 @@ def test_console_shows_the_selected_run(store: RunStore) -> None:
         "Audit trail",
     ]
     overview = tabs[0][0].object
-    assert run_id in overview and "verified" in overview
+    assert run_id in overview and "VERIFIED" in overview
     assert "no report" in tabs[1].object

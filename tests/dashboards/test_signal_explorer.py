@@ -1,0 +1,96 @@
+"""The Signal Explorer: the reasons it shows are the signal's own, filters filter, the regime is
+the model's most probable state that day — and the page works offline in Chromium."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from mi_kernel.runstore import RunStore
+from mi_kernel.viz.serve import panel_command
+from mi_kernel.viz.signal_explorer import (
+    ExplorerData,
+    history_of,
+    load_explorer,
+    regime_at,
+    signal_table,
+    why,
+)
+from tests.dashboards.browser import free_port, offline_page, served
+
+pytestmark = [pytest.mark.xdist_group("notebooks")]
+
+
+@pytest.fixture(scope="module")
+def ex(demo: tuple[RunStore, str]) -> ExplorerData:
+    store, run_id = demo
+    return load_explorer(store, run_id)
+
+
+def test_the_table_is_the_latest_signals_strongest_first(ex: ExplorerData) -> None:
+    version = next(iter(ex.signals))
+    table = signal_table(ex, version)
+    assert len(table) == len(ex.signals[version])
+    assert table["score"].abs().is_monotonic_decreasing
+    sector = table["sector"].iloc[0]
+    only = signal_table(ex, version, [sector])
+    assert len(only) and set(only["sector"]) == {sector}
+    assert set(only["symbol"]) == {s for s, v in ex.sectors.items() if v == sector} & set(
+        table["symbol"]
+    )
+
+
+def test_why_lists_the_signals_own_reasons_and_evidence(ex: ExplorerData) -> None:
+    version = next(iter(ex.signals))
+    sig = ex.signals[version]
+    symbol = sig.loc[sig["score"].abs().idxmax(), "symbol"]
+    reasons = why(ex, version, symbol)
+    assert (
+        list(zip(reasons["feature"], reasons["contribution"], strict=True))
+        == (sig.loc[sig["symbol"] == symbol, "top"].iloc[0])
+    )
+    ts = sig["ts"].iloc[0]
+    day = ex.features[ex.features["ts"] == ts].set_index("symbol")
+    first = reasons.iloc[0]
+    assert first["value"] == pytest.approx(float(day.loc[symbol, first["feature"]]))
+    values = day[first["feature"]].dropna()
+    assert first["percentile"] == pytest.approx(float((values < first["value"]).mean()))
+
+
+def test_regime_and_history(ex: ExplorerData) -> None:
+    version = next(iter(ex.signals))
+    ts = ex.signals[version]["ts"].iloc[0]
+    assert ex.regimes is not None
+    known = ex.regimes[ex.regimes["ts"] <= ts].iloc[-1].drop("ts").astype(float)
+    name, prob = regime_at(ex, ts)  # type: ignore[misc]
+    assert prob == pytest.approx(known.max()) and name == ex.regime_names[known.idxmax()]
+    symbol = ex.signals[version]["symbol"].iloc[0]
+    hist = history_of(ex, version, symbol)
+    oos = ex.history[version]
+    assert len(hist) == int((oos["symbol"] == symbol).sum())
+    cut = history_of(ex, version, symbol, start=hist.index[10].tz_convert(None))
+    assert len(cut) == len(hist) - 10 and isinstance(cut.index, pd.DatetimeIndex)
+
+
+@pytest.mark.browser
+def test_the_explorer_works_offline(demo: tuple[RunStore, str], tmp_path: Path) -> None:
+    store, run_id = demo
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/signal_explorer"
+    cmd = panel_command(port, ("signal_explorer",))
+    env = {"MI_RUNS_ROOT": str(store.root)}
+    with served(cmd, url, env, tmp_path / "panel.log"), offline_page() as page:
+        p = page.page
+        p.goto(url)
+        p.get_by_text("Evidence: the feature values", exact=False).wait_for(timeout=60_000)
+        page.wait_for_canvases(2)
+        first = load_explorer(store, run_id)
+        version = next(iter(first.signals))
+        other = signal_table(first, version)["symbol"].iloc[3]
+        p.locator("select").nth(2).select_option(other)  # run, version, ticker
+        p.get_by_text(f"Why {other}", exact=False).first.wait_for(timeout=30_000)
+        page.wait_for_canvases(2)
+        page.screenshot("signal_explorer")
+        page.check()
