@@ -89,7 +89,7 @@ def test_the_explorer_works_offline(demo: tuple[RunStore, str], tmp_path: Path) 
         first = load_explorer(store, run_id)
         version = next(iter(first.signals))
         other = signal_table(first, version)["symbol"].iloc[3]
-        p.locator("select").nth(2).select_option(other)  # run, version, ticker
+        p.locator("select:not([multiple])").nth(2).select_option(other)  # run, version, ticker
         p.get_by_text(f"Why {other}", exact=False).first.wait_for(timeout=30_000)
         page.wait_for_canvases(2)
         page.screenshot("signal_explorer")
