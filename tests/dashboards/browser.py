@@ -103,6 +103,7 @@ class OfflinePage:
 
     def __init__(self, page: Any) -> None:
         self.page = page
+        page.set_default_navigation_timeout(120_000)  # CI runs two workers on two cores
         self.blocked: list[str] = []
         self.errors: list[str] = []
         page.route("**/*", self._route)

@@ -29,8 +29,8 @@ def test_the_stakeholder_dashboard_opens_a_run_offline(
         offline_page() as page,
     ):
         p = page.page
-        p.goto(url)
-        p.get_by_text("VERIFIED: every byte matches", exact=False).wait_for(timeout=120_000)
+        p.goto(url, wait_until="commit", timeout=180_000)  # Voila streams the page as it runs
+        p.get_by_text("VERIFIED: every byte matches", exact=False).wait_for(timeout=180_000)
         page.wait_for_canvases(2)  # growth, drawdown (and the book)
         text = p.locator("body").inner_text()
         assert run_id in text and "Caveats — read these first" in text

@@ -90,6 +90,7 @@ def test_the_console_re_optimises_offline(demo: tuple[RunStore, str], tmp_path: 
         p.locator("select").nth(3).select_option("sample")  # covariance
         p.get_by_role("button", name="Re-optimise").click()
         p.get_by_text("What-if: max_sharpe on sample", exact=False).wait_for(timeout=60_000)
+        p.locator("table", has_text="max_sharpe / sample").first.wait_for(timeout=60_000)
         after = p.locator("table").first.inner_text()
         assert "max_sharpe / sample" in after and after != before  # the book moved
         p.locator("select").nth(2).select_option("min_variance")  # long/short: nothing held
