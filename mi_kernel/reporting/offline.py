@@ -43,11 +43,19 @@ def inline_panel_resources(html: str) -> str:
     return _PANEL_CDN.sub(swap, html)
 
 
-def offline_outputs(nb: Any) -> None:
-    """Apply :func:`inline_panel_resources` to every text output of notebook ``nb`` (in place)."""
+def offline_bundle(data: Any) -> Any:
+    """One output's MIME bundle with :func:`inline_panel_resources` applied to its texts."""
+    if not isinstance(data, dict):
+        return data
+    return {
+        k: inline_panel_resources(v) if isinstance(v, str) and "cdn.holoviz.org" in v else v
+        for k, v in data.items()
+    }
+
+
+def offline_notebook(nb: Any) -> None:
+    """Apply :func:`offline_bundle` to every output of notebook ``nb`` (in place)."""
     for cell in nb.cells:
         for out in cell.get("outputs", []):
-            data = out.get("data") or {}
-            for mime, value in data.items():
-                if isinstance(value, str) and "cdn.holoviz.org" in value:
-                    data[mime] = inline_panel_resources(value)
+            if out.get("data"):
+                out["data"] = offline_bundle(out["data"])

@@ -194,11 +194,10 @@ def run_identity(ctx: Any) -> dict[str, str]:
 def run_choices(store: Any) -> list[tuple[str, str]]:
     """Sealed runs a stakeholder page can show (a model was selected), newest first, as
     ``(label, run_id)`` pairs for a picker."""
-    out = []
-    for m in sorted(store.runs(), key=lambda m: m.sealed, reverse=True):
-        if (store.sealed_dir(m.run_id) / "training/selection.json").exists():
-            out.append((f"{m.run_id} · {m.pipeline} · {m.status}", m.run_id))
-    return out
+    return [
+        (f"{m.run_id} · {m.pipeline} · {m.status}", m.run_id)
+        for m in store.having("training/selection.json")
+    ]
 
 
 def page(store: Any, run_id: str, benchmark: pd.Series | None) -> list[Any]:

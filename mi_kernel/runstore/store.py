@@ -305,6 +305,12 @@ class RunStore:
             except RunError:
                 continue
 
+    def having(self, *relpaths: str) -> list[Manifest]:
+        """Sealed runs holding every one of ``relpaths`` (files or folders), newest first:
+        the runs a face can show (a book, signals, a selected model...)."""
+        runs = sorted(self.runs(), key=lambda m: m.sealed, reverse=True)
+        return [m for m in runs if all((self.sealed_dir(m.run_id) / p).exists() for p in relpaths)]
+
     def broken(self) -> dict[str, str]:
         """Sealed run folders whose manifest cannot be read, with the reason."""
         out = {}

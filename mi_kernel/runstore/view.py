@@ -30,7 +30,7 @@ def prepare_view(store: RunStore, run_id: str) -> Path:
     from nbformat.sign import NotebookNotary
 
     from mi_kernel.reporting.assets import STATIC, internalize_notebook
-    from mi_kernel.reporting.offline import offline_outputs
+    from mi_kernel.reporting.offline import offline_notebook
 
     if not store.is_sealed(run_id):
         raise RunError(
@@ -52,7 +52,7 @@ def prepare_view(store: RunStore, run_id: str) -> Path:
         for src in notebooks:
             nb = nbformat.read(src, as_version=4)
             internalize_notebook(nb, run_dir / STATIC)
-            offline_outputs(nb)
+            offline_notebook(nb)
             nb.metadata.setdefault("mi", {})["view_of"] = f"run://{run_id}/notebooks/{src.name}"
             notary.sign(nb)
             nbformat.write(nb, view / src.name)

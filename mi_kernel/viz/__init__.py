@@ -48,19 +48,12 @@ def offline_outputs(ip: Any) -> None:
     Both routes an output takes are covered: ``publish_display_data`` (Panel's loader) and the
     display formatter (``display(obj)`` and a cell's last value). Installed once per shell.
     """
-    from mi_kernel.reporting.offline import inline_panel_resources
+    from mi_kernel.reporting.offline import offline_bundle
 
     if getattr(ip, "_mi_offline", False):
         return
 
-    def clean(data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
-        return {
-            k: inline_panel_resources(v) if isinstance(v, str) and "cdn.holoviz.org" in v else v
-            for k, v in data.items()
-        }
-
+    clean = offline_bundle
     pub, fmt = ip.display_pub, ip.display_formatter
     publish, format_ = pub.publish, fmt.format
 

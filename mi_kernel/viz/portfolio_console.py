@@ -33,12 +33,7 @@ def base_of(store: RunStore, run_id: str, capital: float) -> tuple[wi.WhatIfInpu
 
 def book_runs(store: RunStore) -> list[str]:
     """Sealed runs that built a book from signals, newest first."""
-    out = []
-    for m in sorted(store.runs(), key=lambda m: m.sealed, reverse=True):
-        d = store.sealed_dir(m.run_id)
-        if (d / "portfolio/targets.parquet").exists() and (d / "signals/latest.json").exists():
-            out.append(m.run_id)
-    return out
+    return [m.run_id for m in store.having("portfolio/targets.parquet", "signals/latest.json")]
 
 
 def weights_frame(result: wi.WhatIf, base: pd.Series, n: int = 12) -> pd.DataFrame:

@@ -34,8 +34,7 @@ class ExplorerData:
 
 def signal_runs(store: RunStore) -> list[str]:
     """Sealed runs that scored signals, newest first."""
-    runs = sorted(store.runs(), key=lambda m: m.sealed, reverse=True)
-    return [m.run_id for m in runs if (store.sealed_dir(m.run_id) / "signals").is_dir()]
+    return [m.run_id for m in store.having("signals")]
 
 
 def _top(raw: Any) -> list[tuple[str, float]]:

@@ -70,13 +70,7 @@ class RunData:
 
 def research_runs(store: RunStore) -> list[str]:
     """Sealed runs with features and a selected model, newest first."""
-    runs = sorted(store.runs(), key=lambda m: m.sealed, reverse=True)
-    return [
-        m.run_id
-        for m in runs
-        if (store.sealed_dir(m.run_id) / "training/selection.json").exists()
-        and (store.sealed_dir(m.run_id) / "features/core.parquet").exists()
-    ]
+    return [m.run_id for m in store.having("training/selection.json", "features/core.parquet")]
 
 
 def load_run(store: RunStore, run_id: str) -> RunData:
