@@ -5,7 +5,7 @@ UV    ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 export PYTHONWARNINGS ?= ignore::DeprecationWarning
 export MPLBACKEND := Agg
 
-.PHONY: venv warm lock demo test test-fast lint format strip bench clean dashboards browser
+.PHONY: venv warm lock demo test test-fast lint format strip bench clean dashboards browser screenshots
 
 venv: .venv/.stamp
 
@@ -64,6 +64,9 @@ browser:
 
 test: venv lint warm browser
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(PY) -m pytest -n 2 --dist loadgroup -q
+
+screenshots: venv warm browser  # refresh the README's screenshots from the face tests
+	MI_SCREENSHOTS=$(CURDIR)/docs/screenshots $(PY) -m pytest -q -m browser tests/dashboards
 
 test-fast: venv warm
 	$(PY) -m pytest -q -m "not notebooks and not browser" -x

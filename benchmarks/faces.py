@@ -6,9 +6,9 @@ Needs a sealed demo run (`make demo`). Starts `mi dashboards` on free ports over
 loads each page once to warm the server (imports, first kernel), then times `--repeat` fresh
 page loads in Debian's Chromium with non-local requests blocked: from navigation to the page's
 first plot drawn (a canvas with a size) and its main text present. Target: ≤ 2 s each.
-Voila serves each visitor a kernel that has already run the dashboard (a pool of one, refilled
-in ~6 s: executing the dashboard's first cell, the inline BokehJS set-up, is most of it), so
-its visits are spaced 12 s apart; a burst of visitors faster than that waits for the refill.
+Voila serves each visitor a kernel that has already run the dashboard (`mi dashboards` keeps a
+pool of two, each refilled in ~6 s), so its visits are spaced 8 s apart; a burst of more visitors
+than the pool, faster than that, waits for a refill.
 Appends a table to benchmarks/faces.md.
 """
 
@@ -92,8 +92,8 @@ def main() -> None:
             time_page(url, text)  # warm-up
             times = []
             for _ in range(args.repeat):
-                if server == "voila":  # one visitor at a time: the kernel pool refills (~6 s)
-                    time.sleep(12)
+                if server == "voila":  # visitors spaced as the kernel pool refills (~6 s)
+                    time.sleep(8)
                 times.append(time_page(url, text))
             rows.append((name, statistics.median(times), times))
             print(f"{name:<32} median {statistics.median(times):.2f} s  {times}")

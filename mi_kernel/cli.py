@@ -153,7 +153,7 @@ def cmd_dashboards(args: argparse.Namespace) -> int:
         raise KeyboardInterrupt  # SIGTERM stops the servers as Ctrl-C does
 
     signal.signal(signal.SIGTERM, stop)
-    voila, voila_env = voila_command(args.voila_port)
+    voila, voila_env = voila_command(args.voila_port, args.voila_pool)
     procs = [
         subprocess.Popen(voila, env={**env, **voila_env}),
         subprocess.Popen(panel_command(args.panel_port), env=env),
@@ -241,6 +241,12 @@ def build_parser() -> argparse.ArgumentParser:
         "dashboards", help="serve the Voila stakeholder dashboard and the Panel consoles"
     )
     dash.add_argument("--voila-port", type=int, default=8866)
+    dash.add_argument(
+        "--voila-pool",
+        type=int,
+        default=2,
+        help="preheated Voila kernels waiting for visitors (default 2, ~250 MB each)",
+    )
     dash.add_argument("--panel-port", type=int, default=5006)
     dash.set_defaults(func=cmd_dashboards)
     sub.add_parser("pipelines", help="list declared pipelines").set_defaults(func=cmd_pipelines)

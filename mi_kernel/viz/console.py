@@ -136,7 +136,7 @@ def build_console(store: RunStore) -> Any:
         body = pn.pane.Markdown(f"No sealed runs in `{store.root}` yet: `make demo`.")
         return console_page("runs_console", ["## Runs"], body)
     choice = pn.widgets.Select(
-        name="Run", options=list(runs["run_id"]), value=runs["run_id"].iloc[0]
+        label="Run", options=list(runs["run_id"]), value=runs["run_id"].iloc[0]
     )  # newest first
     listing = runs[["run_id", "status"]]
     side = [

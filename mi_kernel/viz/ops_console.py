@@ -98,7 +98,7 @@ class OpsConsole:
         """A button that runs ``fn(*args, **kw)``; widget arguments are read at click time."""
         import panel as pn
 
-        b = pn.widgets.Button(name=name, button_type=kind)
+        b = pn.widgets.Button(label=name, button_type=kind)
         b.on_click(lambda _event: self.act(what, fn, *args, **kw))
         return b
 
@@ -126,7 +126,7 @@ class OpsConsole:
         from mi_kernel.governance.publish import approve_run_book
 
         queue = approval_queue(self.store)
-        ticket = pn.widgets.TextInput(name="Change ticket", value="", placeholder="CHG-1234")
+        ticket = pn.widgets.TextInput(label="Change ticket", value="", placeholder="CHG-1234")
         items: list[Any] = [ticket, pn.widgets.Tabulator(queue, disabled=True, show_index=False)]
         led = self.store.ledger
         for rec in queue.to_dict("records"):
@@ -221,9 +221,9 @@ class OpsConsole:
 
         table = retention.retention_table(self.store)
         subjects = list(table["run_id"]) + [f"class:{c}" for c in retention.CLASSES]
-        subject = pn.widgets.Select(name="Run or class", options=subjects)
-        reason = pn.widgets.TextInput(name="Reason", placeholder="SEC inquiry 2026-14")
-        ticket = pn.widgets.TextInput(name="Matter / ticket", placeholder="MATTER-7")
+        subject = pn.widgets.Select(label="Run or class", options=subjects)
+        reason = pn.widgets.TextInput(label="Reason", placeholder="SEC inquiry 2026-14")
+        ticket = pn.widgets.TextInput(label="Matter / ticket", placeholder="MATTER-7")
         led = self.store.ledger
         hold = self.button(
             "Place legal hold", "warning", "hold {1}", retention.hold, led, subject, reason, ticket
@@ -244,8 +244,8 @@ class OpsConsole:
 
         table = exceptions_table(self.store.ledger)
         pending = table[table["state"] != "closed"]
-        choice = pn.widgets.Select(name="Exception", options=list(pending["exception_id"]))
-        note = pn.widgets.TextInput(name="Note", placeholder="what was found and done")
+        choice = pn.widgets.Select(label="Exception", options=list(pending["exception_id"]))
+        note = pn.widgets.TextInput(label="Note", placeholder="what was found and done")
         step = self.button(
             "Review / close", "primary", "exception {1}", advance, self.store.ledger, choice, note
         )

@@ -61,33 +61,33 @@ class PortfolioConsole:
 
         self.store = store
         runs = book_runs(store)
-        self.run = pn.widgets.Select(name="Run", options=runs, value=runs[0] if runs else None)
+        self.run = pn.widgets.Select(label="Run", options=runs, value=runs[0] if runs else None)
         self.method = pn.widgets.Select(
-            name="Optimizer", options=sorted(str(getattr(m, "value", m)) for m in OPTIMIZERS)
+            label="Optimizer", options=sorted(str(getattr(m, "value", m)) for m in OPTIMIZERS)
         )
         self.covariance = pn.widgets.Select(
-            name="Covariance", options=sorted(str(getattr(c, "value", c)) for c in COVARIANCES)
+            label="Covariance", options=sorted(str(getattr(c, "value", c)) for c in COVARIANCES)
         )
-        self.long_only = pn.widgets.Checkbox(name="Long only (fully invested)")
+        self.long_only = pn.widgets.Checkbox(label="Long only (fully invested)")
         self.max_position = pn.widgets.FloatSlider(
-            name="Max position", start=0.005, end=0.2, step=0.005, value=0.02
+            label="Max position", start=0.005, end=0.2, step=0.005, value=0.02
         )
         self.preselect = pn.widgets.FloatSlider(
-            name="Share of scored names kept per side", start=0.05, end=1.0, step=0.05, value=0.2
+            label="Share of scored names kept per side", start=0.05, end=1.0, step=0.05, value=0.2
         )
-        self.spread = pn.widgets.FloatInput(name="Spread (bps)", value=5.0, step=1.0, start=0.0)
+        self.spread = pn.widgets.FloatInput(label="Spread (bps)", value=5.0, step=1.0, start=0.0)
         self.commission = pn.widgets.FloatInput(
-            name="Commission (bps)", value=1.0, step=0.5, start=0.0
+            label="Commission (bps)", value=1.0, step=0.5, start=0.0
         )
         self.impact = pn.widgets.FloatInput(
-            name="Impact coefficient", value=0.1, step=0.05, start=0.0
+            label="Impact coefficient", value=0.1, step=0.05, start=0.0
         )
         self.capital = pn.widgets.Select(
-            name="Capital", options={"1 million": 1e6, "10 million": 1e7, "100 million": 1e8}
+            label="Capital", options={"1 million": 1e6, "10 million": 1e7, "100 million": 1e8}
         )
-        self.go = pn.widgets.Button(name="Re-optimise", button_type="primary")
-        self.note = pn.widgets.TextInput(name="Note for the saved run", placeholder="why")
-        self.save = pn.widgets.Button(name="Save as a new run", button_type="default")
+        self.go = pn.widgets.Button(label="Re-optimise", button_type="primary")
+        self.note = pn.widgets.TextInput(label="Note for the saved run", placeholder="why")
+        self.save = pn.widgets.Button(label="Save as a new run", button_type="default")
         self.message = pn.pane.Alert("", alert_type="light", visible=False)
         self.body = pn.Column(sizing_mode="stretch_width")
         self.inputs: wi.WhatIfInputs | None = None

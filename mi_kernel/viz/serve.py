@@ -35,12 +35,17 @@ def _bin(name: str) -> str:
     return str(Path(sys.executable).with_name(name))
 
 
-def voila_command(port: int) -> tuple[list[str], dict[str, str]]:
+def voila_command(port: int, pool: int = 2) -> tuple[list[str], dict[str, str]]:
     """The Voila command serving the stakeholder dashboard, and the environment it needs.
 
     The ``mi`` template (``dashboards/jupyter/voila/templates/mi``) is Voila's lab template
-    without its Font Awesome stylesheets from a CDN.
+    without its Font Awesome stylesheets from a CDN. ``pool`` kernels that have already run the
+    dashboard wait for visitors: each visitor takes one and the pool refills in the background
+    (~6 s a kernel), so ``pool`` visitors arriving together all see the page at once; each
+    waiting kernel holds ~250 MB.
     """
+    if pool < 1:
+        raise ValueError(f"pool={pool}: Voila needs at least one preheated kernel (pool >= 1)")
     d = dashboards_dir()
     cmd = [
         _bin("voila"),
@@ -54,7 +59,7 @@ def voila_command(port: int) -> tuple[list[str], dict[str, str]]:
         # a kernel that has already run the dashboard waits for the next visitor: the page
         # opens at once instead of after the notebook has executed
         "--preheat_kernel=True",
-        "--pool_size=1",
+        f"--pool_size={pool}",
         *(f"--VoilaConfiguration.extension_denylist={e}" for e in VOILA_DENY),
     ]
     paths = [str(d / "jupyter"), os.environ.get("JUPYTER_PATH", "")]

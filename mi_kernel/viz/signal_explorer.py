@@ -83,17 +83,35 @@ def load_explorer(store: RunStore, run_id: str) -> ExplorerData:
     )
 
 
+def versions(ex: ExplorerData) -> dict[str, str]:
+    """Every model version of the run, labelled: those that scored the run's signals first,
+    then those with out-of-sample predictions only (trained and compared, not selected)."""
+    scored = {f"{v} · scored signals": v for v in ex.signals}
+    return scored | {f"{v} · predictions only": v for v in ex.history if v not in ex.signals}
+
+
 def signal_table(ex: ExplorerData, version: str, sectors: list[str] | None = None) -> pd.DataFrame:
-    """The latest signals of ``version`` (strongest first), optionally only ``sectors``."""
-    sig = ex.signals[version]
+    """The latest signals of ``version`` (strongest first), optionally only ``sectors``.
+
+    A version that scored no signals in the run shows its last out-of-sample predictions
+    (score = prediction, no confidence or reasons: those come with scoring)."""
+    if version in ex.signals:
+        sig = ex.signals[version]
+        confidence = sig["confidence"].round(2)
+        top = sig["top"].map(lambda t: t[0][0] if t else "")
+    else:
+        h = ex.history[version]
+        sig = h[h["ts"] == h["ts"].max()].rename(columns={"prediction": "score"})
+        confidence = pd.Series(float("nan"), index=sig.index)
+        top = pd.Series("", index=sig.index)
     table = pd.DataFrame(
         {
             "symbol": sig["symbol"],
             "sector": sig["symbol"].map(ex.sectors).fillna("Unknown"),
             "as of": sig["ts"].dt.strftime("%Y-%m-%d"),
-            "score": sig["score"].round(1),
-            "confidence": sig["confidence"].round(2),
-            "top feature": sig["top"].map(lambda t: t[0][0] if t else ""),
+            "score": sig["score"].astype(float).round(1),
+            "confidence": confidence,
+            "top feature": top,
         }
     )
     if sectors:
@@ -161,11 +179,11 @@ class SignalExplorer:
 
         self.store = store
         runs = signal_runs(store)
-        self.run = pn.widgets.Select(name="Run", options=runs, value=runs[0] if runs else None)
-        self.version = pn.widgets.Select(name="Model version")
-        self.sectors = pn.widgets.MultiChoice(name="Sectors (none = all)")
-        self.symbol = pn.widgets.Select(name="Ticker")
-        self.dates = pn.widgets.DateRangeSlider(name="History")
+        self.run = pn.widgets.Select(label="Run", options=runs, value=runs[0] if runs else None)
+        self.version = pn.widgets.Select(label="Model version")
+        self.sectors = pn.widgets.MultiChoice(label="Sectors (none = all)")
+        self.symbol = pn.widgets.Select(label="Ticker")
+        self.dates = pn.widgets.DateRangeSlider(label="History")
         self.body = pn.Column(sizing_mode="stretch_width")
         self.ex: ExplorerData | None = None
         self.run.param.watch(lambda e: self.load(), "value")
@@ -186,8 +204,8 @@ class SignalExplorer:
         ts = ex.features["ts"]
         lo, hi = (t.tz_convert(None).to_pydatetime() for t in (ts.min(), ts.max()))
         self.dates.param.update(start=lo, end=hi, value=(lo, hi))
-        self.version.options = list(ex.signals)
-        self.version.value = next(iter(ex.signals))
+        self.version.options = versions(ex)
+        self.version.value = next(iter(ex.signals), None) or next(iter(ex.history), None)
         self.refilter()
 
     def refilter(self) -> None:
@@ -219,10 +237,6 @@ class SignalExplorer:
         if not symbol:
             self.body.objects = [listing, "_No signal in these sectors._"]
             return
-        sig = ex.signals[version]
-        row = sig[sig["symbol"] == symbol].iloc[0]
-        reasons = why(ex, version, symbol)
-        regime = regime_at(ex, row["ts"])
         start, end = self.dates.value or (None, None)
         hist = history_of(ex, version, symbol, start, end)
         history = (
@@ -235,6 +249,21 @@ class SignalExplorer:
             if len(hist)
             else pn.pane.Markdown(f"_No out-of-sample history for {symbol}._")
         )
+        if version not in ex.signals:
+            self.body.objects = [
+                listing,
+                history,
+                pn.pane.Markdown(
+                    f"Model `{version}` was trained and compared in this run but did not score "
+                    "its signals, so there is no confidence or SHAP rationale for it: the table "
+                    "shows its last out-of-sample predictions."
+                ),
+            ]
+            return
+        sig = ex.signals[version]
+        row = sig[sig["symbol"] == symbol].iloc[0]
+        reasons = why(ex, version, symbol)
+        regime = regime_at(ex, row["ts"])
         shap = reasons.sort_values("contribution").hvplot.barh(
             x="feature",
             y="contribution",
@@ -290,5 +319,6 @@ __all__ = [
     "regime_at",
     "signal_runs",
     "signal_table",
+    "versions",
     "why",
 ]

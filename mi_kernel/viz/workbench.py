@@ -193,10 +193,10 @@ class Workbench:
         self.store = store
         self.runs = research_runs(store)
         first = self.runs[0] if self.runs else None
-        self.run = pn.widgets.Select(name="Run", options=self.runs, value=first)
-        self.other = pn.widgets.Select(name="Compare with (drift)", options=self.runs, value=first)
-        self.sectors = pn.widgets.MultiChoice(name="Universe: sectors (none = all)")
-        self.feature = pn.widgets.Select(name="Feature")
+        self.run = pn.widgets.Select(label="Run", options=self.runs, value=first)
+        self.other = pn.widgets.Select(label="Compare with (drift)", options=self.runs, value=first)
+        self.sectors = pn.widgets.MultiChoice(label="Universe: sectors (none = all)")
+        self.feature = pn.widgets.Select(label="Feature")
         self.tabs = pn.Tabs(dynamic=False, sizing_mode="stretch_width")
         self.data: RunData | None = None
         self.sector_map: dict[str, str] = {}

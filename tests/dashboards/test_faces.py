@@ -22,7 +22,7 @@ def test_the_stakeholder_dashboard_opens_a_run_offline(
 ) -> None:
     store, run_id = demo
     port = free_port()
-    cmd, env = voila_command(port)
+    cmd, env = voila_command(port, pool=1)  # one preheated kernel: a light load for CI
     url = f"http://127.0.0.1:{port}/"
     with (
         served(cmd, url, {**env, "MI_RUNS_ROOT": str(store.root)}, tmp_path / "voila.log"),
@@ -113,6 +113,6 @@ def test_mi_dashboards_serves_both_faces(demo: tuple[RunStore, str], tmp_path: P
     store, _ = demo
     vport, pport = free_port(), free_port()
     cmd = [sys.executable, "-m", "mi_kernel.cli", "--runs-root", str(store.root), "dashboards",
-           "--voila-port", str(vport), "--panel-port", str(pport)]  # fmt: skip
+           "--voila-port", str(vport), "--voila-pool", "1", "--panel-port", str(pport)]  # fmt: skip
     with served(cmd, f"http://127.0.0.1:{pport}/runs_console", {}, tmp_path / "mi.log"):
         assert answers(f"http://127.0.0.1:{vport}/", timeout=120)

@@ -3,6 +3,7 @@ the model's most probable state that day — and the page works offline in Chrom
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +17,7 @@ from mi_kernel.viz.signal_explorer import (
     load_explorer,
     regime_at,
     signal_table,
+    versions,
     why,
 )
 from tests.dashboards.browser import free_port, offline_page, served
@@ -72,6 +74,24 @@ def test_regime_and_history(ex: ExplorerData) -> None:
     assert len(hist) == int((oos["symbol"] == symbol).sum())
     cut = history_of(ex, version, symbol, start=hist.index[10].tz_convert(None))
     assert len(cut) == len(hist) - 10 and isinstance(cut.index, pd.DatetimeIndex)
+
+
+def test_a_version_without_signals_shows_its_last_predictions(ex: ExplorerData) -> None:
+    """Every model version of the run is listed; one that did not score the signals shows its
+    last out-of-sample predictions and no invented confidence or reasons."""
+    scored = next(iter(ex.signals))
+    oos = ex.history[scored].copy()
+    oos.loc[oos["ts"] == oos["ts"].max(), "prediction"] *= -1  # a different model's view
+    both = replace(ex, history={**ex.history, "other-model": oos})
+    labels = versions(both)
+    assert next(iter(labels.values())) == scored and labels["other-model · predictions only"]
+    table = signal_table(both, "other-model")
+    last = oos[oos["ts"] == oos["ts"].max()]
+    assert len(table) == len(last) and set(table["as of"]) == {f"{oos['ts'].max():%Y-%m-%d}"}
+    strongest = last.loc[last["prediction"].abs().idxmax()]
+    assert table.iloc[0]["symbol"] == strongest["symbol"]
+    assert table.iloc[0]["score"] == round(float(strongest["prediction"]), 1)
+    assert table["confidence"].isna().all() and (table["top feature"] == "").all()
 
 
 @pytest.mark.browser
