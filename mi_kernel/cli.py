@@ -12,6 +12,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from mi_kernel.errors import MIError
 from mi_kernel.governance.cli import add_commands
@@ -38,6 +39,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         store=store,
         fresh_kernels=args.fresh_kernels,
         jobs=args.jobs,
+        cache=not args.no_cache,
+        folder=Path(args.notebooks) if args.notebooks else None,
     )
     d = store.sealed_dir(manifest.run_id)
     print(f"sealed run {manifest.run_id} ({manifest.status}), root hash {manifest.root_hash[:16]}")
@@ -218,6 +221,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "-j", "--jobs", type=int, default=None, help="steps run side by side (default: 2)"
+    )
+    run.add_argument(
+        "--notebooks", default=None, help="the notebooks folder (default: the project's notebooks/)"
+    )
+    run.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="execute every step (default: a step whose notebook, kernel code, parameters, "
+        "upstream products and datasets are unchanged is copied from the earlier sealed run)",
     )
     run.set_defaults(func=cmd_run)
     runs = sub.add_parser("runs", help="list, show and verify runs")

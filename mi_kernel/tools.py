@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from mi_kernel.errors import ComplianceError, ConfigError, DataError, RunError
+from mi_kernel.governance.publish import PUBLISHED
 from mi_kernel.governance.registry import gate_book, gate_model
 from mi_kernel.governance.roles import Action, require
 from mi_kernel.risk.report import json_number
@@ -658,7 +659,8 @@ def publish_portfolio(
     exact book definition by someone other than the publisher, and for ``model_version`` (the
     model whose signals built the targets) to be approved: with both the instruction is
     ``published``; without, it is a ``draft`` in dev and refused in stage and prod. Returns
-    the ``portfolio_version``; the instruction is written to ``portfolio/<version>.json`` and
+    the ``portfolio_version``; the instruction is written to
+    ``portfolio/published/<version>.json`` and
     the publication, signed by the publisher, is recorded in the ledger. The instruction
     records how the book was built (``book``: a book definition with its construction,
     optimizer and parameters, constraints and policies) and, given ``risk_uri`` (the JSON
@@ -709,7 +711,7 @@ def publish_portfolio(
         },
         risk=_risk_record(ctx, risk_uri),
     )
-    uri = ctx.write_json(json.loads(instr.model_dump_json()), f"portfolio/{version}.json")
+    uri = ctx.write_json(json.loads(instr.model_dump_json()), f"{PUBLISHED}/{version}.json")
     detail = {
         "uri": uri,
         "book": b.name,

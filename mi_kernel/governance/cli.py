@@ -141,11 +141,11 @@ def cmd_books_approve(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from mi_kernel.governance.publish import publish_run
+    from mi_kernel.governance.publish import instruction_path, publish_run
 
     store = _store(args)
     run_id, version = publish_run(store, args.run_id)
-    instr = json.loads((store.sealed_dir(run_id) / f"portfolio/{version}.json").read_text())
+    instr = json.loads(instruction_path(store.sealed_dir(run_id), version).read_text())
     approvals = ", ".join(instr["approvals"]) or "none"
     print(f"{instr['status']} {version} in run {run_id} (book approved by: {approvals})")
     return 0

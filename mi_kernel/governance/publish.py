@@ -13,12 +13,31 @@ lacks approval); the control plane decides:
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from mi_kernel.errors import ConfigError
 from mi_kernel.governance import registry
 from mi_kernel.governance.roles import Action
 from mi_kernel.schemas.records import AuditEntry
+
+#: Where ``publish_portfolio`` writes instructions: their own folder, so the compliance step
+#: that publishes owns them and the portfolio step owns the rest of ``portfolio/``.
+PUBLISHED = "portfolio/published"
+
+
+def instruction_path(run_dir: Path, version: str) -> Path:
+    """The instruction ``version`` in a run (older runs kept it in ``portfolio/``)."""
+    path = run_dir / PUBLISHED / f"{version}.json"
+    legacy = run_dir / "portfolio" / f"{version}.json"
+    return legacy if not path.exists() and legacy.exists() else path
+
+
+def instruction_paths(run_dir: Path) -> list[Path]:
+    """Every instruction published in a run, old layout included."""
+    other = ("risk.json", "whatif.json")
+    legacy = [p for p in sorted(run_dir.glob("portfolio/*.json")) if p.name not in other]
+    return sorted(run_dir.glob(f"{PUBLISHED}/*.json")) + legacy
 
 
 def _sealed_run(store: Any, run_id: str) -> Any:
@@ -92,4 +111,13 @@ def publish_run(store: Any, run_id: str) -> tuple[str, str]:
     return sealed.run_id, version
 
 
-__all__ = ["approve_run_book", "book_hash", "publish_run", "run_book", "selected_model"]
+__all__ = [
+    "PUBLISHED",
+    "approve_run_book",
+    "book_hash",
+    "instruction_path",
+    "instruction_paths",
+    "publish_run",
+    "run_book",
+    "selected_model",
+]

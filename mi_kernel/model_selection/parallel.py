@@ -12,14 +12,13 @@ The results are those of the serial path: the same tasks run, only elsewhere.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from typing import Any
 
 import joblib
 
-ADDRESS_ENV = "MI_DASK_ADDRESS"
+from mi_kernel.cluster import ADDRESS_ENV, dask_client
 
 
 @contextmanager
@@ -31,8 +30,9 @@ def on_dask(
     Parameters
     ----------
     address : str, optional
-        Scheduler address. Default: the ``MI_DASK_ADDRESS`` environment variable, else a
-        new ``LocalCluster`` on 127.0.0.1 (no dashboard) that lives for the block.
+        Scheduler address. Default: ``MI_DASK_SCHEDULER`` (or ``MI_DASK_ADDRESS``), else a
+        new ``LocalCluster`` on 127.0.0.1 (no dashboard) that lives for the block
+        (:func:`mi_kernel.cluster.dask_client`).
     n_workers : int, default 2
         Workers of a local cluster, one thread each.
     processes : bool, default False
@@ -50,23 +50,11 @@ def on_dask(
     The client, and the local cluster if one was started, are closed on exit, also when
     the block raises.
     """
-    from distributed import Client, LocalCluster  # heavy: imported only when used
-
-    address = address or os.environ.get(ADDRESS_ENV) or None
-    with ExitStack() as stack:
-        if address:
-            client = stack.enter_context(Client(address))
-        else:
-            where = {"host": "127.0.0.1"} if processes else {"protocol": "inproc"}
-            cluster = stack.enter_context(
-                LocalCluster(
-                    n_workers=n_workers,
-                    threads_per_worker=1,
-                    processes=processes,
-                    dashboard_address=None,
-                    **where,
-                )
-            )
-            client = stack.enter_context(Client(cluster))
-        stack.enter_context(joblib.parallel_config(backend="dask", n_jobs=-1))
+    with (
+        dask_client(address, n_workers=n_workers, processes=processes) as client,
+        joblib.parallel_config(backend="dask", n_jobs=-1),
+    ):
         yield client
+
+
+__all__ = ["ADDRESS_ENV", "on_dask"]

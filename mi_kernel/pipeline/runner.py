@@ -1,7 +1,10 @@
 """Execute a declared pipeline with Papermill into one run, then seal it.
 
 Each step's notebook is executed with its parameters into ``notebooks/<notebook>`` inside the
-staging run; its declared products must exist afterwards. A failing cell stops the pipeline:
+staging run; its declared products must exist afterwards. A step whose notebook, kernel code,
+parameters, upstream products and datasets are unchanged since an earlier sealed run is copied
+from it instead (:mod:`mi_kernel.pipeline.cache`; ``cache=False`` executes every step). A
+failing cell stops the pipeline:
 the run is sealed with status ``failed`` and keeps the executed notebook showing the failing
 cell; :class:`PipelineError` names the notebook and the cell.
 """
@@ -18,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from mi_kernel.errors import ConfigError, MIError, PipelineError
+from mi_kernel.pipeline import cache as step_cache
 from mi_kernel.pipeline.kernels import KERNEL, WarmKernel, execute_kwargs
 from mi_kernel.pipeline.schedule import KernelPool, run_steps
 from mi_kernel.pipeline.spec import PipelineSpec, StepSpec, load_pipeline, notebooks_dir
@@ -129,6 +133,16 @@ def store_scripts_once(executed: Path, static_dir: Path) -> dict[str, int]:
     return assets
 
 
+def notebook_parameters(
+    spec: PipelineSpec, step: StepSpec, params: dict[str, Any], ctx: RunContext, folder: Path
+) -> dict[str, Any]:
+    """The parameters Papermill injects into ``step``'s notebook (see :func:`step_parameters`)."""
+    import papermill as pm
+
+    declared = set(pm.inspect_notebook(str(folder / step.notebook)))
+    return step_parameters(spec, step, params, ctx, declared)
+
+
 def _execute_step(
     spec: PipelineSpec,
     step: StepSpec,
@@ -141,8 +155,7 @@ def _execute_step(
     from papermill.exceptions import PapermillExecutionError
 
     src = folder / step.notebook
-    declared = set(pm.inspect_notebook(str(src)))
-    nb_params = step_parameters(spec, step, params, ctx, declared)
+    nb_params = notebook_parameters(spec, step, params, ctx, folder)
     out = ctx.path(f"notebooks/{step.notebook}")
     started, t0 = datetime.now(UTC), time.perf_counter()
     record: dict[str, Any] = {
@@ -193,7 +206,94 @@ def _last_durations(store: RunStore, pipeline: str) -> dict[str, float]:
         manifest = store.latest(pipeline)
     except MIError:
         return {}
-    return {s.name: s.seconds for s in manifest.steps}
+    return {s.name: s.seconds for s in manifest.steps if s.status == "succeeded"}
+
+
+def _ownership_problem(spec: PipelineSpec, ctx: RunContext, records: list[dict[str, Any]]) -> str:
+    """Why the run's files cannot be told apart by step ('' when they can): a file no step
+    owns, or a step's folder changed after the step ended (another step wrote into it)."""
+    stray = step_cache.unclaimed(ctx.dir, spec)
+    if stray:
+        return (
+            f"{len(stray)} file(s) belong to no step ({', '.join(stray[:3])}); declare their "
+            "folders in the step's `writes` in pipelines.yml"
+        )
+    steps = {s.name: s for s in spec.steps}
+    changed = [
+        r["name"]
+        for r in records
+        if r.get("digest")
+        and step_cache.products_digest(ctx.dir, ctx.run_id, spec, steps[r["name"]]) != r["digest"]
+    ]
+    if changed:
+        return (
+            f"the folders of {changed} changed after those steps ended: a later step writes "
+            "into them; give what it writes a folder of its own (`writes` in pipelines.yml)"
+        )
+    return ""
+
+
+class _Cache:
+    """The step cache of one run: keys, reuse, and the products digest of each step done."""
+
+    def __init__(
+        self, spec: PipelineSpec, params: dict[str, Any], ctx: RunContext, folder: Path, on: bool
+    ) -> None:
+        from mi_kernel.runstore.paths import project_root
+
+        self.spec, self.params, self.ctx, self.folder = spec, params, ctx, folder
+        self.lookup = step_cache.StepCache(ctx.store, spec) if on else None
+        self.kernel, self.root = step_cache.kernel_digest(), project_root()
+        self.keys: dict[str, dict[str, Any]] = {}
+        self.digests: dict[str, str] = {}
+
+    def key(self, step: StepSpec) -> dict[str, Any]:
+        nb = notebook_parameters(self.spec, step, self.params, self.ctx, self.folder)
+        upstream = {a: self.digests[a] for a in step_cache.ancestors(self.spec, step)}
+        own = {k: v for k, v in nb.items() if k not in RESERVED}
+        return step_cache.step_key(
+            step, self.folder, own, self.ctx.run_id, upstream, self.kernel, self.root
+        )
+
+    def reuse(self, step: StepSpec) -> dict[str, Any] | None:
+        """Copy ``step`` from an earlier sealed run if its key matches; else None."""
+        started, t0 = datetime.now(UTC), time.perf_counter()
+        key = self.keys[step.name] = self.key(step)
+        hit = self.lookup.find(step, key) if self.lookup and step.cache else None
+        if hit is None:
+            return None
+        try:
+            self.lookup.copy(hit, step, self.ctx)  # type: ignore[union-attr]
+        except step_cache.CacheMiss:
+            return None
+        digest = self.digests[step.name] = step_cache.products_digest(
+            self.ctx.dir, self.ctx.run_id, self.spec, step
+        )
+        return {
+            "name": step.name,
+            "notebook": step.notebook,
+            "started": started.isoformat(),
+            "parameters": hit.record["parameters"],
+            "status": "reused",
+            "seconds": time.perf_counter() - t0,
+            "key": key,
+            "datasets": hit.record["datasets"],
+            "digest": digest,
+            "reused_from": hit.manifest.run_id,
+        }
+
+    def executed(self, step: StepSpec, record: dict[str, Any]) -> dict[str, Any]:
+        """Add the key, datasets read and products digest to an executed step's record."""
+        if record["status"] != "succeeded":
+            return record
+        digest = self.digests[step.name] = step_cache.products_digest(
+            self.ctx.dir, self.ctx.run_id, self.spec, step
+        )
+        return record | {
+            "key": self.keys[step.name],
+            "datasets": step_cache.step_reads(self.ctx.dir, step.name),
+            "digest": digest,
+        }
 
 
 def run_pipeline(
@@ -204,6 +304,7 @@ def run_pipeline(
     echo: Echo | None = _stderr,
     fresh_kernels: bool = False,
     jobs: int | None = None,
+    cache: bool = True,
 ) -> Manifest:
     """Run pipeline ``name`` with parameter ``overrides``; return the sealed run's manifest.
 
@@ -214,7 +315,9 @@ def run_pipeline(
 
     Independent steps run side by side, up to ``jobs`` at once (default: 2, or 1 on a
     single core), each in a warm kernel reused across steps (namespace wiped between them)
-    unless ``fresh_kernels``.
+    unless ``fresh_kernels``. With ``cache`` (the default) a step whose inputs are all
+    unchanged since an earlier sealed run reuses that run's products
+    (:mod:`mi_kernel.pipeline.cache`); ``cache=False`` executes every step.
     """
     folder = folder or notebooks_dir()
     jobs = min(2, os.cpu_count() or 1) if jobs is None else jobs
@@ -227,18 +330,26 @@ def run_pipeline(
     say = echo or (lambda _msg: None)
     say(f"run {ctx.run_id}: pipeline {name!r}, {len(spec.steps)} steps")
     pool = KernelPool(folder, size=jobs, fresh=fresh_kernels)
+    steps = _Cache(spec, params, ctx, folder, on=cache)
     try:
         with _kernel_env(store):
             records, failure = run_steps(
                 spec.steps,
-                lambda step, kernel: _execute_step(spec, step, params, ctx, folder, kernel),
+                lambda step, kernel: steps.executed(
+                    step, _execute_step(spec, step, params, ctx, folder, kernel)
+                ),
                 pool,
                 jobs,
                 say,
                 expected=_last_durations(store, name),
+                reuse=steps.reuse,
             )
     finally:
         pool.shutdown()
+    problem = _ownership_problem(spec, ctx, records)
+    if problem:  # a copy of this run's steps would be incomplete: never reuse from it
+        say(f"  note: {problem}: this run will not serve the step cache")
+        records = [{k: v for k, v in r.items() if k != "key"} for r in records]
     for record in records:
         ctx._append("_meta/steps.jsonl", record)
     manifest = store.seal(ctx.run_id, status="failed" if failure else "succeeded", error=failure)

@@ -18,6 +18,8 @@ from mi_kernel.pipeline.kernels import WarmKernel
 from mi_kernel.pipeline.spec import StepSpec
 
 Execute = Callable[[StepSpec, WarmKernel | None], dict[str, Any]]
+#: Returns the record of a step served from the step cache, or None to execute it.
+Reuse = Callable[[StepSpec], dict[str, Any] | None]
 
 
 class KernelPool:
@@ -57,6 +59,7 @@ def run_steps(
     jobs: int,
     say: Callable[[str], None],
     expected: Mapping[str, float] | None = None,
+    reuse: Reuse | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Execute ``steps``; return their records in declaration order and the first failure.
 
@@ -73,6 +76,8 @@ def run_steps(
     failure: str | None = None
 
     def work(step: StepSpec) -> dict[str, Any]:
+        if reuse is not None and (record := reuse(step)) is not None:
+            return record
         kernel = pool.acquire()
         try:
             return execute(step, kernel)
@@ -94,11 +99,13 @@ def run_steps(
                 step = running.pop(future)
                 record = future.result()
                 records[step.name] = record
-                say(
-                    f"  [{index[step.name]}/{n}] {step.name:<12} {record['status']} "
-                    f"in {record['seconds']:.1f}s"
+                how = (
+                    f"reused from {record['reused_from']}"
+                    if record["status"] == "reused"
+                    else record["status"]
                 )
-                if record["status"] == "succeeded":
+                say(f"  [{index[step.name]}/{n}] {step.name:<12} {how} in {record['seconds']:.1f}s")
+                if record["status"] in ("succeeded", "reused"):
                     done.add(step.name)
                 elif failure is None:
                     failure = f"step {step.name!r} failed: {record['error']}"

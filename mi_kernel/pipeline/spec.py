@@ -37,7 +37,16 @@ class StepSpec(BaseModel):
     after: tuple[str, ...] = ()
     parameters: dict[str, Any] = Field(default_factory=dict)
     products: tuple[str, ...] = ()
+    writes: tuple[str, ...] = ()  # folders it writes besides its products' (the step cache)
     report: bool = False  # also render a code-free HTML report of the executed notebook
+    # False for a step that acts (publishes, signs into the ledger): an act is never a copy
+    cache: bool = True
+
+    @property
+    def owned(self) -> tuple[str, ...]:
+        """The run folders this step owns: its products' and those it declares in ``writes``."""
+        tops = {p.split("/", 1)[0] for p in self.products if "/" in p}
+        return tuple(sorted({f"{t.strip('/')}/" for t in (*tops, *self.writes)}))
 
 
 class PipelineSpec(BaseModel):
@@ -50,7 +59,16 @@ class PipelineSpec(BaseModel):
     @model_validator(mode="after")
     def _check_dag(self) -> PipelineSpec:
         seen: set[str] = set()
+        owner: dict[str, str] = {}
         for step in self.steps:
+            for folder in step.owned:
+                if folder in owner:
+                    raise ValueError(
+                        f"steps {owner[folder]!r} and {step.name!r} both write {folder}: each run "
+                        "folder belongs to one step (the step cache copies a step's folders; a "
+                        "sub-folder may belong to another step)"
+                    )
+                owner[folder] = step.name
             if step.name in seen:
                 raise ValueError(f"step name {step.name!r} is used twice")
             missing = [a for a in step.after if a not in seen]

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from mi_kernel.errors import RunError
+from mi_kernel.governance.publish import instruction_paths
 
 #: Backtest figures shown side by side, in this order.
 BACKTEST_KEYS = (
@@ -173,7 +174,7 @@ def run_overview(run_dir: str | Path) -> RunOverview:
     d = Path(run_dir)
     selection = _json(d / "training/selection.json")
     backtests = {p.parent.name: _json(p) for p in sorted(d.glob("backtests/*/report.json"))}
-    published = [_json(p) for p in sorted(d.glob("portfolio/*.json")) if p.name != "risk.json"]
+    published = [_json(p) for p in instruction_paths(d)]
     return RunOverview(
         run_dir=d,
         parameters=_json(d / "_meta/run.json").get("parameters", {}),

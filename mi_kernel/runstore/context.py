@@ -108,6 +108,17 @@ class RunContext:
             if (name, sha256) not in {(x["name"], x["sha256"]) for x in seen}:
                 fh.write(line)  # "a+": written at the end whatever the read position
 
+    def record_step_read(self, step: str, name: str, uri: str, sha256: str) -> None:
+        """Note that ``step`` read catalog dataset ``uri`` (the step cache reads it again)."""
+        entry = {"step": step, "name": name, "uri": uri, "sha256": sha256}
+        with open(self.path("_meta/reads.jsonl"), "a+", encoding="utf-8") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            fh.seek(0)
+            seen = {x for x in fh.read().splitlines() if x.strip()}
+            line = json.dumps(entry, sort_keys=True)
+            if line not in seen:
+                fh.write(line + "\n")
+
     def record_model(self, registration: dict[str, Any]) -> None:
         """Journal a model this run trained; the ledger registers it when the run seals."""
         self._append("_meta/models.jsonl", registration)
@@ -228,7 +239,10 @@ def record_read(read: DatasetRead) -> None:
     """
     ctx = _CURRENT.get()
     if ctx is not None and ctx.is_open:
-        ctx.record_input(read.name, read.uri, sha256_frame(read.table), rows=len(read.table))
+        sha = sha256_frame(read.table)
+        ctx.record_input(read.name, read.uri, sha, rows=len(read.table))
+        if ctx.step:
+            ctx.record_step_read(ctx.step, read.name, read.uri, sha)
 
 
 @contextlib.contextmanager

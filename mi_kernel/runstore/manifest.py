@@ -33,6 +33,13 @@ class StepRecord(BaseModel):
     papermill_overhead_seconds: float | None = None
     parameters: dict[str, Any] = Field(default_factory=dict)
     error: str | None = None
+    # the step cache (mi_kernel.pipeline.cache): what the step's products are a function of,
+    # the catalog datasets it read (uri -> sha256), its products' digest, and the sealed run
+    # its products were copied from when it was reused
+    key: dict[str, Any] | None = None
+    datasets: dict[str, str] = Field(default_factory=dict)
+    digest: str | None = None
+    reused_from: str | None = None
 
 
 class Manifest(BaseModel):

@@ -41,14 +41,26 @@ def psi(expected: pd.Series, actual: pd.Series, bins: int = 10) -> float:
 
 
 def daily_rank_ic(frame: pd.DataFrame, columns: list[str], label: str = "label") -> pd.DataFrame:
-    """Spearman correlation of each column with ``label`` on each date (rows: dates)."""
-    ranked = frame.groupby("ts")[[*columns, label]].rank()
-    ranked["ts"] = frame["ts"]
+    """Spearman correlation of each column with ``label`` on each date (rows: dates) with
+    at least 5 rows, over the pairs where both are known (pandas' ``corr(method="spearman")``).
+
+    Vectorised over dates: per date, the Pearson correlation of the pairs' ranks, from grouped
+    sums.
+    """
+    days = frame["ts"]
     out = {}
-    for ts, day in ranked.groupby("ts"):
-        if len(day) >= 5:
-            out[ts] = day[columns].corrwith(day[label])
-    return pd.DataFrame(out).T
+    for col in columns:
+        both = frame[col].notna() & frame[label].notna()
+        xs = frame[col].where(both).groupby(days).rank()
+        ys = frame[label].where(both).groupby(days).rank()
+        xc = xs - xs.groupby(days).transform("mean")
+        yc = ys - ys.groupby(days).transform("mean")
+        cov = (xc * yc).groupby(days).sum(min_count=1)
+        var = (xc**2).groupby(days).sum(min_count=1) * (yc**2).groupby(days).sum(min_count=1)
+        out[col] = (cov / np.sqrt(var)).replace([np.inf, -np.inf], np.nan)
+    ic = pd.DataFrame(out, columns=columns)
+    big = days.groupby(days).size()
+    return ic.loc[big[big >= 5].index].rename_axis(None)
 
 
 @dataclass(frozen=True)
@@ -199,6 +211,7 @@ class Workbench:
         self.feature = pn.widgets.Select(label="Feature")
         self.tabs = pn.Tabs(dynamic=False, sizing_mode="stretch_width")
         self.data: RunData | None = None
+        self._loading = False
         self.sector_map: dict[str, str] = {}
         self.run.param.watch(lambda e: self.load(), "value")
         for w in (self.other, self.sectors, self.feature):
@@ -219,8 +232,12 @@ class Workbench:
         self.sector_map = dict(zip(sectors["symbol"], sectors["sector"], strict=True))
         self.sectors.options = sorted(set(self.sector_map.values()))
         names = [c for c in self.data.feature_names if self.data.features[c].notna().any()]
-        self.feature.options = names
-        self.feature.value = names[0]
+        self._loading = True  # one render for the new run, not one per widget set here
+        try:
+            self.feature.options = names
+            self.feature.value = names[0]
+        finally:
+            self._loading = False
         self.render()
 
     def universe(self) -> set[str] | None:
@@ -233,7 +250,7 @@ class Workbench:
         import panel as pn
 
         run, feature = self.data, self.feature.value
-        if run is None or not feature:
+        if run is None or not feature or self._loading:
             return
         symbols = self.universe()
         feats = (

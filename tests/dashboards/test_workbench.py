@@ -36,18 +36,28 @@ def test_psi_is_zero_for_the_same_sample_and_flags_a_shift() -> None:
 
 
 def test_daily_rank_ic_is_the_spearman_correlation_of_each_day() -> None:
+    """Per day, pairs with a gap left out (as pandas' spearman does); days of < 5 rows dropped."""
     rng = np.random.default_rng(1)
     frame = pd.DataFrame(
         {
             "ts": np.repeat(pd.date_range("2020-01-01", periods=4, tz="UTC"), 30),
             "symbol": np.tile([f"S{i}" for i in range(30)], 4),
             "x": rng.normal(size=120),
+            "y": rng.normal(size=120),
             "label": rng.normal(size=120),
         }
     )
-    ic = daily_rank_ic(frame, ["x"])
+    frame.loc[rng.choice(120, 20, replace=False), "x"] = np.nan
+    frame.loc[rng.choice(120, 15, replace=False), "label"] = np.nan
+    small = pd.DataFrame({"ts": pd.Timestamp("2020-02-01", tz="UTC"), "symbol": ["A", "B"]})
+    frame = pd.concat([frame, small.assign(x=[1.0, 2.0], y=[1.0, 2.0], label=[1.0, 2.0])])
+    ic = daily_rank_ic(frame, ["x", "y"])
+    assert list(ic.index) == list(pd.date_range("2020-01-01", periods=4, tz="UTC"))
     for ts, day in frame.groupby("ts"):
-        assert ic.loc[ts, "x"] == pytest.approx(day["x"].corr(day["label"], method="spearman"))
+        if len(day) >= 5:
+            for col in ("x", "y"):
+                want = day[col].corr(day["label"], method="spearman")
+                assert ic.loc[ts, col] == pytest.approx(want)
 
 
 def test_the_demo_runs_tables(demo: tuple[RunStore, str]) -> None:

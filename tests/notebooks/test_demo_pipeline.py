@@ -15,6 +15,7 @@ import nbformat
 import pandas as pd
 import pytest
 
+from mi_kernel.governance.publish import instruction_paths
 from mi_kernel.pipeline import load_pipeline
 from mi_kernel.reporting import DECISION_SUPPORT
 from mi_kernel.runstore import RunStore, verify_run
@@ -85,7 +86,7 @@ def test_model_card_ledger_and_publication(demo: tuple[RunStore, str]) -> None:
     assert card.train_start < card.train_end and card.metrics
     kinds = [e.kind for e in store.ledger.entries()]
     assert "model_registered" in kinds and "publication" in kinds
-    [instr] = [p for p in (d / "portfolio").glob("*.json") if p.name != "risk.json"]
+    [instr] = instruction_paths(d)
     pi = PortfolioInstruction.model_validate_json(instr.read_text())
     # proposed by the pipeline, not yet approved: a draft, with nobody's approval
     assert pi.status == "draft" and pi.approvals == ()
@@ -101,7 +102,12 @@ def test_governance_flow_publishes_through_the_gate(demo: tuple[RunStore, str]) 
     """The demo's model is validated and approved by two other identities, its book approved
     by the risk officer, and the targets published through the gate in a new run."""
     from mi_kernel.governance import registry
-    from mi_kernel.governance.publish import approve_run_book, publish_run, selected_model
+    from mi_kernel.governance.publish import (
+        approve_run_book,
+        instruction_path,
+        publish_run,
+        selected_model,
+    )
     from mi_kernel.governance.validation import validate_model
     from tests.governance.conftest import acting_as
 
@@ -116,7 +122,7 @@ def test_governance_flow_publishes_through_the_gate(demo: tuple[RunStore, str]) 
     with acting_as("ada"):
         pub_run, portfolio_version = publish_run(store, run_id)
     pi = PortfolioInstruction.model_validate_json(
-        (store.sealed_dir(pub_run) / f"portfolio/{portfolio_version}.json").read_text()
+        instruction_path(store.sealed_dir(pub_run), portfolio_version).read_text()
     )
     assert pi.status == "published" and pi.approvals == ("rita",)
     assert pi.construction["model_status"] == "approved"
