@@ -184,6 +184,58 @@ def cmd_dashboards(args: argparse.Namespace) -> int:
     return max(p.returncode or 0 for p in procs)
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from mi_kernel.pipeline.sweep import run_sweep
+    from mi_kernel.runstore import RunStore
+
+    store = RunStore(args.runs_root)
+    result = run_sweep(
+        args.pipeline,
+        args.param,
+        store=store,
+        folder=Path(args.notebooks) if args.notebooks else None,
+        dask=args.dask,
+        n_workers=args.workers,
+        cache=not args.no_cache,
+        echo=lambda m: print(m, file=sys.stderr, flush=True),
+    )
+    shown = [c for c in result.variants.columns if c not in ("data_hash", "variant_id")]
+    print(result.variants[shown].to_string(index=False))
+    s = result.summary
+    if s.get("best"):
+        print(
+            f"best: {s['best']} {s['parameters']}: Sharpe {s['sharpe']:.2f}, deflated Sharpe "
+            f"{s['deflated_sharpe']:.2f} over {s['trials']} trials in the ledger"
+        )
+    else:
+        print(s["note"])
+    print(f"sealed sweep run {result.run_id}")
+    return 0
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    import logging
+
+    from mi_kernel.pipeline.cron import SCHEDULES_FILE, load_schedules, scheduler
+    from mi_kernel.runstore import RunStore, project_root
+
+    path = Path(args.file) if args.file else (project_root() or Path.cwd()) / SCHEDULES_FILE
+    schedules = load_schedules(path)
+    if args.only:
+        schedules = [s for s in schedules if s.name in args.only]
+    store = RunStore(args.runs_root)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    sched = scheduler(store, schedules, background=False)
+    for s in schedules:
+        print(f"  {s.name:<20} {s.pipeline:<12} cron {s.cron!r} ({s.timezone})")
+    print(f"scheduling {len(schedules)} pipeline(s) into {store.root}; Ctrl-C stops")
+    try:
+        sched.start()  # blocks
+    except (KeyboardInterrupt, SystemExit):
+        sched.shutdown(wait=False)
+    return 0
+
+
 def cmd_pipelines(args: argparse.Namespace) -> int:
     from mi_kernel.pipeline import load_pipelines
 
@@ -262,6 +314,39 @@ def build_parser() -> argparse.ArgumentParser:
     dash.add_argument("--panel-port", type=int, default=5006)
     dash.set_defaults(func=cmd_dashboards)
     sub.add_parser("pipelines", help="list declared pipelines").set_defaults(func=cmd_pipelines)
+    sweep = sub.add_parser(
+        "sweep",
+        help="run a pipeline over a grid of parameters (each variant a sealed run), compare them",
+    )
+    sweep.add_argument("pipeline")
+    sweep.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=V1,V2",
+        help="an axis of the grid: embargo=5,10; lists bracketed: estimators=[ridge],[lgbm]; "
+        "mappings braced: costs={commission_bps: 1},{commission_bps: 5}",
+    )
+    sweep.add_argument(
+        "--dask",
+        default=None,
+        metavar="ADDRESS",
+        help="scheduler of an existing Dask cluster (default: MI_DASK_SCHEDULER, else a "
+        "LocalCluster on 127.0.0.1)",
+    )
+    sweep.add_argument("--workers", type=int, default=2, help="workers of a local cluster")
+    sweep.add_argument("--notebooks", default=None, help="the notebooks folder")
+    sweep.add_argument("--no-cache", action="store_true", help="execute every step")
+    sweep.set_defaults(func=cmd_sweep)
+    sch = sub.add_parser(
+        "schedule",
+        help="run pipelines on cron schedules (schedules.yml) until stopped; firings go to the "
+        "ledger",
+    )
+    sch.add_argument("--file", default=None, help="the schedules file (default: schedules.yml)")
+    sch.add_argument("only", nargs="*", help="schedule names to run (default: all)")
+    sch.set_defaults(func=cmd_schedule)
     add_commands(sub, rsub)
     sub.add_parser("mcp", help="serve the eight tools over MCP (stdio)").set_defaults(func=cmd_mcp)
     return p

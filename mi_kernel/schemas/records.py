@@ -131,6 +131,10 @@ class AuditEntry(Record):
         "tombstone",
         "exception",
         "repair",
+        "schedule.fired",
+        "schedule.skipped",
+        "schedule.missed",
+        "alert",
     ]
     subject: str  # run id, model version, portfolio version ...
     actor: str
