@@ -28,6 +28,7 @@ from mi_kernel.runstore.context import read_parquet
 from mi_kernel.runstore.store import meta_relpath
 from mi_kernel.schemas import PortfolioInstruction, TargetPosition, conform
 from mi_kernel.schemas.tables import utc_bound
+from mi_kernel.telemetry import traced
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
@@ -62,6 +63,7 @@ def _write_new(ctx: RunContext, df: pd.DataFrame, relpath: str, meta: dict[str, 
 
 
 # -- 1. fetch_market_data --------------------------------------------------------------------
+@traced("fetch_market_data")
 def fetch_market_data(
     symbols: Sequence[str] | None,
     start: str | None,
@@ -107,6 +109,7 @@ def fetch_market_data(
 
 
 # -- 2. quality_report -----------------------------------------------------------------------
+@traced("quality_report")
 def quality_report(
     dataset_uri: str, expected_symbols: Sequence[str] | None = None
 ) -> dict[str, Any]:
@@ -145,6 +148,7 @@ def quality_report(
 
 
 # -- 3. compute_features ---------------------------------------------------------------------
+@traced("compute_features")
 def compute_features(parquet_uri: str, recipe_id: str = "core", market: str | None = "auto") -> str:
     """Compute a feature recipe over a bars table; return the feature table URI.
 
@@ -194,6 +198,7 @@ def compute_features(parquet_uri: str, recipe_id: str = "core", market: str | No
 
 
 # -- 4. train_model --------------------------------------------------------------------------
+@traced("train_model")
 def train_model(
     feature_table_uri: str, label_def: str = "fwd_ret_5d", config: Mapping[str, Any] | None = None
 ) -> str:
@@ -283,6 +288,7 @@ def load_model(model_version: str, ctx: RunContext | None = None) -> Any:
 
 
 # -- 5. score_signals ------------------------------------------------------------------------
+@traced("score_signals")
 def score_signals(
     model_version: str, asof: str | None = None, features_uri: str | None = None
 ) -> str:
@@ -345,6 +351,7 @@ NO_TRADES_WARNING = (
 )
 
 
+@traced("run_backtest")
 def run_backtest(
     strategy_id: str,
     start: str | None = None,
@@ -595,6 +602,7 @@ def _window(df: pd.DataFrame, start: str | None, end: str | None) -> pd.DataFram
 
 
 # -- 7. pretrade_check -----------------------------------------------------------------------
+@traced("pretrade_check")
 def pretrade_check(signals_topic: str, book: Mapping[str, Any]) -> dict[str, Any]:
     """Check proposed positions against a book: ``{ok: True}`` or ``{ok: False, violations}``.
 
@@ -646,6 +654,7 @@ def _risk_record(ctx: RunContext, risk_uri: str | None) -> dict[str, Any]:
 
 
 # -- 8. publish_portfolio --------------------------------------------------------------------
+@traced("publish_portfolio")
 def publish_portfolio(
     targets: str,
     book: Mapping[str, Any],

@@ -36,6 +36,7 @@ from urllib.parse import parse_qsl, urlparse
 
 from mi_kernel.pipeline.spec import PipelineSpec, StepSpec
 from mi_kernel.runstore import Manifest, RunContext, RunStore
+from mi_kernel.runstore.context import step_reads
 from mi_kernel.runstore.hashing import sha256_file, sha256_json
 from mi_kernel.runstore.manifest import lock_sha256
 
@@ -157,15 +158,6 @@ def step_key(
         "parameters": sha256_json(params),
         "upstream": dict(upstream),
     }
-
-
-def step_reads(run_dir: Path, step: str) -> dict[str, str]:
-    """The catalog datasets ``step`` read in a run: uri -> sha256 of the table."""
-    path = run_dir / READS
-    if not path.exists():
-        return {}
-    rows = [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
-    return {r["uri"]: r["sha256"] for r in rows if r["step"] == step}
 
 
 def dataset_sha(uri: str) -> str | None:

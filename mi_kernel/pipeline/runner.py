@@ -20,12 +20,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from mi_kernel import telemetry
 from mi_kernel.errors import ConfigError, MIError, PipelineError
 from mi_kernel.pipeline import cache as step_cache
 from mi_kernel.pipeline.kernels import KERNEL, WarmKernel, execute_kwargs
 from mi_kernel.pipeline.schedule import KernelPool, run_steps
 from mi_kernel.pipeline.spec import PipelineSpec, StepSpec, load_pipeline, notebooks_dir
 from mi_kernel.runstore import Manifest, RunContext, RunStore
+from mi_kernel.runstore.store import METRICS
 
 RESERVED = ("run_id", "runs_root", "step")
 Echo = Callable[[str], None]
@@ -209,6 +211,53 @@ def _last_durations(store: RunStore, pipeline: str) -> dict[str, float]:
     return {s.name: s.seconds for s in manifest.steps if s.status == "succeeded"}
 
 
+def _traced_step(
+    ctx: RunContext, step: StepSpec, root: Any, work: Callable[[], dict[str, Any]]
+) -> dict[str, Any]:
+    """A step's work inside its trace span, with a log line when it starts and when it ends."""
+    with telemetry.step_span(ctx.run_id, ctx.dir, step.name, step.notebook, root) as span:
+        telemetry.log(ctx.dir, step.name, "step.started", notebook=step.notebook)
+        record = work()
+        span.set_attribute("mi.status", record["status"])
+        if record.get("reused_from"):
+            span.set_attribute("mi.reused_from", record["reused_from"])
+        if record.get("error"):
+            span.set_attribute("mi.error", record["error"])
+        telemetry.log(
+            ctx.dir,
+            step.name,
+            f"step.{record['status']}",
+            seconds=round(record["seconds"], 3),
+            **{k: record[k] for k in ("reused_from", "error") if record.get(k)},
+        )
+        return record
+
+
+def _metrics(ctx: RunContext, records: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
+    """The run's summary for its manifest: step durations, cache hits, rows read."""
+    import json
+
+    reads = ctx.dir / "_meta" / "inputs.jsonl"
+    rows = {}
+    if reads.exists():
+        for line in reads.read_text().splitlines():
+            if line.strip():
+                r = json.loads(line)
+                rows[r["uri"]] = r.get("rows")
+    return {
+        "wall_seconds": round(seconds, 3),
+        "steps": {
+            r["name"]: {"status": r["status"], "seconds": round(r["seconds"], 3)} for r in records
+        },
+        "cache": {
+            "reused": sum(r["status"] == "reused" for r in records),
+            "executed": sum(r["status"] != "reused" for r in records),
+        },
+        "rows_read": rows,
+        "spans": len(telemetry.read_spans(ctx.dir)),
+    }
+
+
 def _ownership_problem(spec: PipelineSpec, ctx: RunContext, records: list[dict[str, Any]]) -> str:
     """Why the run's files cannot be told apart by step ('' when they can): a file no step
     owns, or a step's folder changed after the step ended (another step wrote into it)."""
@@ -331,8 +380,9 @@ def run_pipeline(
     say(f"run {ctx.run_id}: pipeline {name!r}, {len(spec.steps)} steps")
     pool = KernelPool(folder, size=jobs, fresh=fresh_kernels)
     steps = _Cache(spec, params, ctx, folder, on=cache)
+    t0 = time.perf_counter()
     try:
-        with _kernel_env(store):
+        with _kernel_env(store), telemetry.run_span(ctx.run_id, ctx.dir, name, params) as root:
             records, failure = run_steps(
                 spec.steps,
                 lambda step, kernel: steps.executed(
@@ -343,9 +393,14 @@ def run_pipeline(
                 say,
                 expected=_last_durations(store, name),
                 reuse=steps.reuse,
+                around=lambda step, work: _traced_step(ctx, step, root, work),
             )
+            if failure:
+                root.set_attribute("mi.error", failure)
     finally:
         pool.shutdown()
+        telemetry.flush()
+    ctx.write_json(_metrics(ctx, records, time.perf_counter() - t0), METRICS)
     problem = _ownership_problem(spec, ctx, records)
     if problem:  # a copy of this run's steps would be incomplete: never reuse from it
         say(f"  note: {problem}: this run will not serve the step cache")

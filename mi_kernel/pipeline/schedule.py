@@ -20,6 +20,8 @@ from mi_kernel.pipeline.spec import StepSpec
 Execute = Callable[[StepSpec, WarmKernel | None], dict[str, Any]]
 #: Returns the record of a step served from the step cache, or None to execute it.
 Reuse = Callable[[StepSpec], dict[str, Any] | None]
+#: Runs a step's whole work (reuse or execution) inside something: a trace span.
+Around = Callable[[StepSpec, Callable[[], dict[str, Any]]], dict[str, Any]]
 
 
 class KernelPool:
@@ -60,6 +62,7 @@ def run_steps(
     say: Callable[[str], None],
     expected: Mapping[str, float] | None = None,
     reuse: Reuse | None = None,
+    around: Around | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Execute ``steps``; return their records in declaration order and the first failure.
 
@@ -75,7 +78,7 @@ def run_steps(
     running: dict[Future[dict[str, Any]], StepSpec] = {}
     failure: str | None = None
 
-    def work(step: StepSpec) -> dict[str, Any]:
+    def attempt(step: StepSpec) -> dict[str, Any]:
         if reuse is not None and (record := reuse(step)) is not None:
             return record
         kernel = pool.acquire()
@@ -83,6 +86,9 @@ def run_steps(
             return execute(step, kernel)
         finally:
             pool.release(kernel)
+
+    def work(step: StepSpec) -> dict[str, Any]:
+        return around(step, lambda: attempt(step)) if around else attempt(step)
 
     with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="mi-step") as threads:
         while pending or running:

@@ -41,6 +41,9 @@ def session(
         return activate(SealedRunView(store, run_id, step=step))
     ctx = store.attach(run_id, step=step) if run_id else store.start(pipeline)
     ctx.step = step
+    from mi_kernel import telemetry
+
+    telemetry.join_step(ctx.run_id, ctx.dir, step)  # tool spans join the runner's step span
     return activate(ctx)
 
 

@@ -198,6 +198,15 @@ class SealedRunView(RunContext):
         )
 
 
+def step_reads(run_dir: Path, step: str) -> dict[str, str]:
+    """The catalog datasets ``step`` read in a run (``_meta/reads.jsonl``): uri -> sha256."""
+    path = run_dir / "_meta" / "reads.jsonl"
+    if not path.exists():
+        return {}
+    rows = [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
+    return {r["uri"]: r["sha256"] for r in rows if r["step"] == step}
+
+
 def read_parquet(path: Path, uri: str) -> pd.DataFrame:
     """Read a parquet artifact; a damaged file is a :class:`DataError` naming it.
 

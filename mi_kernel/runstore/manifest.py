@@ -56,6 +56,8 @@ class Manifest(BaseModel):
     steps: tuple[StepRecord, ...] = ()
     products: dict[str, str]  # relative path -> sha256, every file in the run but the manifest
     error: str | None = None
+    # the runner's summary (_meta/metrics.json): step durations, cache hits, rows read, spans
+    metrics: dict[str, Any] = Field(default_factory=dict)
     root_hash: str = ""
 
     def compute_root_hash(self) -> str:

@@ -53,6 +53,7 @@ from mi_kernel.runstore.paths import (
 STAGING = ".staging"
 ENVIRONMENT_FILE = "ENVIRONMENT"
 MODELS_JOURNAL = "_meta/models.jsonl"
+METRICS = "_meta/metrics.json"  # the runner's summary, copied into the manifest
 URI_RE = re.compile(r"^run://(?P<run_id>[^/]+)/(?P<path>.+)$")
 _UNSET: Any = object()
 
@@ -271,6 +272,7 @@ class RunStore:
             ),
             products=sha256_tree(src),
             error=error,
+            metrics=json.loads(metrics.read_text()) if (metrics := src / METRICS).exists() else {},
         )
         return manifest.model_copy(update={"root_hash": manifest.compute_root_hash()})
 

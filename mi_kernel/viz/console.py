@@ -85,6 +85,51 @@ def step_chart(steps: pd.DataFrame) -> Any:
     )
 
 
+#: Bar colours of the timeline, by step status.
+STATUS_COLOURS = {"succeeded": "#0969da", "reused": "#8c959f", "failed": "#cf222e"}
+
+
+def timeline(manifest: Any) -> pd.DataFrame:
+    """When each step of a run started and ended, in seconds from the run's first step."""
+    steps = pd.DataFrame(
+        [
+            {"step": s.name, "status": s.status, "started": s.started, "seconds": s.seconds}
+            for s in manifest.steps
+        ]
+    )
+    if steps.empty:
+        return steps.assign(start=[], end=[])
+    t0 = steps["started"].min()
+    steps["start"] = (steps["started"] - t0).dt.total_seconds()
+    steps["end"] = steps["start"] + steps["seconds"]
+    return steps.sort_values("start").reset_index(drop=True)
+
+
+def timeline_chart(manifest: Any) -> Any:
+    """The run's timeline: one bar per step from its start to its end (steps side by side
+    overlap), coloured by status (reused steps are the step cache's)."""
+    from bokeh.models import ColumnDataSource
+    from bokeh.plotting import figure
+
+    t = timeline(manifest)
+    t["colour"] = t["status"].map(STATUS_COLOURS).fillna("#6e7781")
+    order = list(reversed(t["step"]))
+    fig = figure(
+        y_range=order,
+        height=max(220, 26 * len(order) + 70),
+        width=620,
+        title="Timeline (grey: reused from the step cache)",
+        x_axis_label="seconds from the first step",
+        toolbar_location=None,
+        tools="hover",
+        tooltips=[("step", "@step"), ("status", "@status"), ("seconds", "@seconds{0.0}")],
+    )
+    fig.hbar(
+        y="step", left="start", right="end", height=0.6, color="colour", source=ColumnDataSource(t)
+    )
+    return fig
+
+
 def run_detail(store: RunStore, run_id: str) -> Any:
     """Return the tabs (overview, report, audit trail) of one sealed run."""
     import panel as pn
@@ -111,6 +156,7 @@ def run_detail(store: RunStore, run_id: str) -> Any:
                     step_chart(steps),
                     pn.Column("**Inputs**", pn.widgets.Tabulator(inputs, **table)),
                 ),
+                pn.pane.Bokeh(timeline_chart(m)),
                 pn.widgets.Tabulator(steps, layout="fit_data_stretch", **table),
                 sizing_mode="stretch_width",
             ),
@@ -149,4 +195,4 @@ def build_console(store: RunStore) -> Any:
     return console_page("runs_console", side, pn.bind(run_detail, store, choice), side_width=320)
 
 
-__all__ = ["audit_table", "build_console", "run_detail", "step_chart"]
+__all__ = ["audit_table", "build_console", "run_detail", "step_chart", "timeline", "timeline_chart"]
