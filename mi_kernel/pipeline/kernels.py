@@ -99,6 +99,12 @@ class WarmKernel:
         """Wipe the user namespace and restart cell numbering before the next notebook."""
         _run(RESET, self.km)
 
+    def interrupt(self) -> None:
+        """Interrupt the cell running now (a KeyboardInterrupt in the kernel)."""
+        from jupyter_core.utils import run_sync
+
+        run_sync(self.km.interrupt_kernel)()
+
     def shutdown(self) -> None:
         from jupyter_core.utils import run_sync
 

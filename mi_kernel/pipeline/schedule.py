@@ -3,7 +3,8 @@
 A step starts once every step it runs ``after`` has succeeded. Up to ``jobs`` steps run at
 once, each in a kernel of its own from a :class:`KernelPool` (warm kernels are reused; a
 second one is started only when two steps are ready together). After a failure no new step
-starts; the running ones finish, and the failure is reported.
+starts and the steps still running in warm kernels are interrupted (recorded as cancelled);
+the first failure is reported.
 """
 
 from __future__ import annotations
@@ -31,23 +32,38 @@ class KernelPool:
         self.cwd, self.size, self.fresh = cwd, size, fresh
         self._free: list[WarmKernel | None] = []
         self._made: list[WarmKernel] = []
+        self._busy: list[WarmKernel] = []
         self._lock = threading.Lock()
 
     def acquire(self) -> WarmKernel | None:
         """Return a free kernel, starting a new one if none is free (never more than size)."""
         with self._lock:
             if self._free:
-                return self._free.pop()
+                free = self._free.pop()
+                if free is not None:
+                    self._busy.append(free)
+                return free
             if self.fresh:
                 return None
         kernel = WarmKernel(self.cwd)
         with self._lock:
             self._made.append(kernel)
+            self._busy.append(kernel)
         return kernel
 
     def release(self, kernel: WarmKernel | None) -> None:
         with self._lock:
+            if kernel is not None and kernel in self._busy:
+                self._busy.remove(kernel)
             self._free.append(kernel)
+
+    def interrupt_busy(self) -> int:
+        """Interrupt the steps running in warm kernels (a fresh kernel runs to its end)."""
+        with self._lock:
+            busy = list(self._busy)
+        for kernel in busy:
+            kernel.interrupt()
+        return len(busy)
 
     def shutdown(self) -> None:
         for kernel in self._made:
@@ -77,6 +93,7 @@ def run_steps(
     records: dict[str, dict[str, Any]] = {}
     running: dict[Future[dict[str, Any]], StepSpec] = {}
     failure: str | None = None
+    cancelled: set[str] = set()
 
     def attempt(step: StepSpec) -> dict[str, Any]:
         if reuse is not None and (record := reuse(step)) is not None:
@@ -115,5 +132,11 @@ def run_steps(
                     done.add(step.name)
                 elif failure is None:
                     failure = f"step {step.name!r} failed: {record['error']}"
+                    cancelled = {s.name for s in running.values()}
+                    if cancelled:
+                        say(f"  cancelling {sorted(cancelled)}: {failure}")
+                        pool.interrupt_busy()
+                elif step.name in cancelled:
+                    record["error"] = f"cancelled, because {failure}"
     ordered = [records[s.name] for s in steps if s.name in records]
     return ordered, failure

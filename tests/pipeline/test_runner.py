@@ -157,3 +157,26 @@ def test_zero_jobs_is_refused_before_any_run_starts(folder: Path, store: RunStor
     with pytest.raises(ConfigError, match="jobs=0"):
         run_pipeline("ok", store=store, folder=folder, echo=None, jobs=0)
     assert list(store.runs()) == []
+
+
+def test_a_failure_cancels_the_steps_still_running(tmp_path: Path) -> None:
+    """Fail fast: the long step beside the failing one is interrupted, not waited for."""
+    nb = tmp_path / "notebooks"
+    nb.mkdir()
+    base = 'run_id = ""\nruns_root = ""\nstep = ""\n'
+    _notebook(nb / "long.ipynb", base, "import time\ntime.sleep(120)\n")
+    _notebook(nb / "boom.ipynb", base, "import time\ntime.sleep(2)\nraise ValueError('boom')")
+    (nb / "pipelines.yml").write_text(
+        "race:\n  parameters: {}\n  steps:\n"
+        "    - {name: long, notebook: long.ipynb}\n"
+        "    - {name: boom, notebook: boom.ipynb}\n"
+        "    - {name: never, notebook: long.ipynb, after: [boom]}\n"
+    )
+    store = RunStore(tmp_path / "runs")
+    with pytest.raises(PipelineError, match="boom"):
+        run_pipeline("race", store=store, folder=nb, echo=None, jobs=2)
+    [m] = store.runs()
+    steps = {s.name: s for s in m.steps}
+    assert m.status == "failed" and set(steps) == {"long", "boom"}
+    assert steps["long"].status == "failed" and steps["long"].seconds < 60
+    assert (steps["long"].error or "").startswith("cancelled, because step 'boom' failed")
