@@ -247,12 +247,19 @@ class StepCache:
         self, src: Path, src_id: str, step: StepSpec, ctx: RunContext, files: list[str]
     ) -> None:
         """The step's lines of the run's journals: the datasets it read, the models it made."""
-        reads = src / READS
+        reads, inputs = src / READS, src / "_meta/inputs.jsonl"
+        rows = {}
+        if inputs.exists():  # the row counts the earlier run recorded with each input
+            for line in inputs.read_text().splitlines():
+                if line.strip():
+                    i = json.loads(line)
+                    rows[i["uri"], i["sha256"]] = i.get("rows")
         if reads.exists():
             for line in reads.read_text().splitlines():
                 row = json.loads(line) if line.strip() else None
                 if row and row["step"] == step.name:
-                    ctx.record_input(row["name"], row["uri"], row["sha256"], row.get("rows"))
+                    n = rows.get((row["uri"], row["sha256"]))
+                    ctx.record_input(row["name"], row["uri"], row["sha256"], n)
                     ctx.record_step_read(step.name, row["name"], row["uri"], row["sha256"])
         models = src / "_meta/models.jsonl"
         made = {f.split("/")[1] for f in files if f.startswith("models/")}
