@@ -61,7 +61,16 @@ class Manifest(BaseModel):
     root_hash: str = ""
 
     def compute_root_hash(self) -> str:
-        return sha256_json(self.model_dump(mode="json", exclude={"root_hash"}))
+        """sha256 of the manifest's fields as written (``exclude_unset``): a field the schema
+        gains later is unset when an older manifest is read, so it leaves that manifest's hash
+        unchanged. A new manifest is hashed after a JSON round trip (:meth:`with_root_hash`), with
+        every field set."""
+        return sha256_json(self.model_dump(mode="json", exclude={"root_hash"}, exclude_unset=True))
+
+    def with_root_hash(self) -> Manifest:
+        """This manifest as it will be read back, with its root hash."""
+        written = Manifest.model_validate_json(self.model_dump_json(exclude={"root_hash"}))
+        return written.model_copy(update={"root_hash": written.compute_root_hash()})
 
 
 def code_version(project_root: Path | None) -> str:

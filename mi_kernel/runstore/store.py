@@ -274,7 +274,7 @@ class RunStore:
             error=error,
             metrics=json.loads(metrics.read_text()) if (metrics := src / METRICS).exists() else {},
         )
-        return manifest.model_copy(update={"root_hash": manifest.compute_root_hash()})
+        return manifest.with_root_hash()
 
     # -- reading --------------------------------------------------------------------------
     def manifest(self, run_id: str) -> Manifest:

@@ -43,6 +43,28 @@ def test_seal_moves_run_into_place_with_manifest_and_ledger(store: RunStore) -> 
     assert os.stat(store.sealed_dir(run_id) / "products/x.parquet").st_mode & 0o222 == 0
 
 
+def test_a_manifest_written_before_the_schema_grew_keeps_its_hash(store: RunStore) -> None:
+    """Fields added to the manifest later (the step cache's, the metrics) are absent from an
+    older manifest; reading it must not change its root hash, or every older run would stop
+    verifying after an upgrade."""
+    import json
+
+    from mi_kernel.runstore.hashing import sha256_json
+    from mi_kernel.runstore.manifest import Manifest
+
+    new = json.loads(store.manifest(_make_run(store)).model_dump_json())
+    old = {k: v for k, v in new.items() if k not in ("metrics", "root_hash")}
+    old["steps"] = [
+        {k: v for k, v in s.items() if k not in ("key", "datasets", "digest", "reused_from")}
+        for s in old["steps"]
+    ]
+    old["root_hash"] = sha256_json({k: v for k, v in old.items() if k != "root_hash"})
+    read = Manifest.model_validate(old)  # as an older manifest reads today
+    assert read.compute_root_hash() == old["root_hash"]
+    forged = dict(old, parameters={"rows": 4})
+    assert Manifest.model_validate(forged).compute_root_hash() != old["root_hash"]
+
+
 def test_uri_resolves_before_and_after_sealing(store: RunStore) -> None:
     ctx = store.start("unit")
     uri = ctx.write_table(pd.DataFrame({"x": [1]}), "a/b.parquet")
