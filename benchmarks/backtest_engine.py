@@ -53,7 +53,7 @@ from backtest_engine_report import rel_diff, render, size_label
 
 ROOT = Path(__file__).resolve().parents[1]
 CAPITAL = 1e6
-TEN_BPS = {"commission_bps": 10.0, "spread_bps": 0.0, "impact_coef": 0.0, "borrow_bps": 0.0}
+TEN_BPS = {"base": "zero", "commission_bps": 10.0}  # the peers' fee; nothing else charged
 SLEEVES = {"sleeves": True, "participation": None}
 PORTFOLIO = {"participation": None}
 PANELS = ("open", "high", "low", "close", "volume", "tradable", "adv", "sigma")
@@ -130,7 +130,7 @@ def momentum_weights(d: dict[str, Any]) -> pd.DataFrame:
 
 
 # -- ours ---------------------------------------------------------------------------------
-def ours_sma(market: Any, d: dict[str, Any], costs: dict[str, float] | None) -> Any:
+def ours_sma(market: Any, d: dict[str, Any], costs: dict[str, Any] | None) -> Any:
     from mi_kernel.backtest import simulate
 
     return simulate(d["sma_wide"], market, costs, CAPITAL, lag=0, execution=SLEEVES)
@@ -340,7 +340,7 @@ def momentum_task(size: tuple[int, int], args: argparse.Namespace, vbt: Any) -> 
     res["ours"], r = warm(lambda: ours_momentum(market, d), args.repeats)
     res["vbt"], pf = warm(lambda: peers.vbt_momentum(vbt, d), args.repeats)
     res["bt"] = slow_peer("bt", "momentum", size, args.bt_timeout, args.peer_mem_gb)
-    free = {k: 0.0 for k in TEN_BPS}
+    free = {"base": "zero"}
     r0 = simulate(d["mom_wide"], market, free, CAPITAL, lag=0, execution=PORTFOLIO)
     peers.FEE, fee = 0.0, peers.FEE
     pf0 = peers.vbt_momentum(vbt, d)

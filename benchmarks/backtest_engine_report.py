@@ -227,7 +227,7 @@ call; backtrader and bt run once each in a subprocess killed at the stated timeo
 for ours, the market are built first and not counted; imports are listed apart), once
 compiling into an empty `NUMBA_CACHE_DIR` and once more with the cache that run wrote.
 
-**Full cost model** is `costs=None`, i.e. `Costs()` defaults: commission 1 bps, half of a
+**Full cost model** is `costs=None`, i.e. `Costs.defaults()`: commission 1 bps, half of a
 5 bps spread, square-root impact (coef 0.1, on trailing volatility and ADV), taxes 0, borrow
 50 bps a year (no shorts here). Its rates differ from the peers' 10 bps, so only its time is
 compared; the kernel path is the same, plus the impact formula per fill.

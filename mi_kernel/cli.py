@@ -16,6 +16,7 @@ from pathlib import Path
 
 from mi_kernel.errors import MIError
 from mi_kernel.governance.cli import add_commands
+from mi_kernel.pipeline.describe import OVERRIDES
 
 
 def _parse_params(pairs: Sequence[str]) -> dict[str, str]:
@@ -30,17 +31,21 @@ def _parse_params(pairs: Sequence[str]) -> dict[str, str]:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from mi_kernel.pipeline import run_pipeline
+    from mi_kernel.pipeline.validate import validate_pipeline
     from mi_kernel.runstore import RunStore
 
+    folder = Path(args.notebooks) if args.notebooks else None
+    overrides = _parse_params(args.param)
+    validate_pipeline(args.pipeline, overrides, folder)  # before any run folder exists
     store = RunStore(args.runs_root)
     manifest = run_pipeline(
         args.pipeline,
-        _parse_params(args.param),
+        overrides,
         store=store,
         fresh_kernels=args.fresh_kernels,
         jobs=args.jobs,
         cache=not args.no_cache,
-        folder=Path(args.notebooks) if args.notebooks else None,
+        folder=folder,
     )
     d = store.sealed_dir(manifest.run_id)
     print(f"sealed run {manifest.run_id} ({manifest.status}), root hash {manifest.root_hash[:16]}")
@@ -237,12 +242,22 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
 
 def cmd_pipelines(args: argparse.Namespace) -> int:
-    from mi_kernel.pipeline import load_pipelines
+    import textwrap
 
-    for name, spec in load_pipelines().items():
+    from mi_kernel.pipeline import load_pipelines
+    from mi_kernel.pipeline.describe import OVERRIDES, parameter_table
+
+    specs = load_pipelines(Path(args.notebooks) if args.notebooks else None)
+    if args.json:
+        print(json.dumps({n: s.parameters for n, s in specs.items()}, default=str, indent=2))
+        return 0
+    for name, spec in specs.items():
+        if args.pipeline and name not in args.pipeline:
+            continue
         print(f"{name}: {spec.description}")
         print(f"  steps: {' -> '.join(s.name for s in spec.steps)}")
-        print(f"  parameters: {json.dumps(spec.parameters, default=str)}")
+        print(textwrap.indent(parameter_table(spec), "  ") + "\n")
+    print(textwrap.fill(OVERRIDES, 100))
     return 0
 
 
@@ -265,7 +280,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run a declared pipeline into a sealed run")
     run.add_argument("pipeline")
-    run.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE")
+    run.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help=OVERRIDES + " `mi pipelines` lists the parameters with their defaults and help.",
+    )
     run.add_argument(
         "--fresh-kernels",
         action="store_true",
@@ -313,7 +335,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     dash.add_argument("--panel-port", type=int, default=5006)
     dash.set_defaults(func=cmd_dashboards)
-    sub.add_parser("pipelines", help="list declared pipelines").set_defaults(func=cmd_pipelines)
+    pipes = sub.add_parser(
+        "pipelines", help="list declared pipelines and their parameters (default, type, help)"
+    )
+    pipes.add_argument("pipeline", nargs="*", help="only these pipelines (default: all)")
+    pipes.add_argument("--json", action="store_true", help="the parameters' defaults as JSON")
+    pipes.add_argument("--notebooks", default=None, help="the notebooks folder")
+    pipes.set_defaults(func=cmd_pipelines)
     sweep = sub.add_parser(
         "sweep",
         help="run a pipeline over a grid of parameters (each variant a sealed run), compare them",
@@ -357,7 +385,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except MIError as exc:
-        print(f"mi: error: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines() or [""]:  # several bad parameters: one line each
+            print(f"mi: error: {line}", file=sys.stderr)
         return 1 if exc.__class__.__name__ == "PipelineError" else 2
 
 

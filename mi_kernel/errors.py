@@ -11,6 +11,10 @@ class ConfigError(MIError, ValueError):
     """A parameter, recipe id, registry key or config value is invalid."""
 
 
+class ParameterError(ConfigError):
+    """Pipeline parameters failed the checks made before a run: one line per bad parameter."""
+
+
 class SchemaError(MIError, ValueError):
     """A table does not match its canonical schema at a boundary."""
 

@@ -382,7 +382,10 @@ def run_backtest(
     overrides the book's. The engine trades the raw bars with the source's corporate actions
     and point-in-time universe when the catalog has them (a report without them carries a
     loud warning). Every backtest is a trial in the ledger; the deflated Sharpe ratio counts
-    every variant ever tried on the same data. ``oos_start`` splits the report in-sample /
+    every variant ever tried on the same data. ``costs`` is a cost model stating every rate
+    of ``mi_kernel.backtest.Costs`` or a base (``{"base": "default", "spread_bps": 10}``;
+    a partial mapping is refused; None = ``Costs.defaults()``); the report records the
+    model applied, every field, as ``cost_model``. ``oos_start`` splits the report in-sample /
     out-of-sample. ``scenarios`` (keys of ``mi_kernel.backtest.SCENARIOS``) replay stresses on
     the same book against ``limits`` (default: ``backtest.limits_for_book`` of the book).
     Writes report.json, returns, P&L attribution, fills, held weights, policy events,
@@ -397,7 +400,7 @@ def run_backtest(
     bars = _read(ctx, bars_uri)
     source = ctx.read_meta(bars_uri).get("source", "")
     actions, universe = data.load_actions(source), data.load_membership(source)
-    cost_cfg = backtest.as_costs(dict(costs or {}))
+    cost_cfg = backtest.as_costs(costs)  # every rate or a base; None = Costs.defaults()
     ex = backtest.as_execution(dict(execution or {}))
     definition = None
     if book is not None:
@@ -485,8 +488,7 @@ def run_backtest(
         book=definition,
         rebalances=rebalances,
     )
-    described = {
-        "cost_config": cost_cfg.model_dump(),
+    described = {  # the cost model applied is in the report: result.cost_model, every field
         "execution": ex.model_dump(),
         "book": definition.name if definition is not None else None,
     }

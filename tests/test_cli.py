@@ -44,3 +44,41 @@ def test_bad_input_is_a_clear_error(store: RunStore, capsys: pytest.CaptureFixtu
     assert "not sealed" in capsys.readouterr().err
     assert main(["run", "demo", "-p", "oops"]) == 2
     assert "is not key=value" in capsys.readouterr().err
+
+
+def test_pipelines_prints_a_parameter_table(capsys: pytest.CaptureFixture[str]) -> None:
+    from mi_kernel.pipeline import load_pipeline
+
+    assert main(["pipelines", "demo"]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    header = next(
+        line for line in lines if line.split()[:4] == ["parameter", "default", "type", "help"]
+    )
+    start = lines.index(header)
+    for name in load_pipeline("demo").parameters:  # every parameter has its row
+        assert any(line.split()[:1] == [name] for line in lines[start:]), name
+    rows = {line.split()[0]: line for line in lines[start + 1 :] if line[:3].strip()}
+    assert (
+        rows["n_splits"].split()[1:3] == ["5", "int"] and "walk-forward folds" in rows["n_splits"]
+    )
+    assert rows["symbols"].split()[1:5] == ["[]", "list", "of", "str"]
+    assert rows["start"].split()[1:5] == ["null", "str", "or", "null"]
+    assert "dict" in rows["execution"] and "{participation: 0.1}" in rows["execution"]
+    assert "synthetic:" not in out  # only the pipeline asked for
+    text = " ".join(out.split())
+    assert "-p replaces the whole mapping" in text
+    assert "a list is comma-separated" in text and "REPLACES the default whole" in text
+
+
+def test_pipelines_json_and_run_help(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    assert main(["pipelines", "--json"]) == 0
+    parsed = json.loads(capsys.readouterr().out)
+    assert parsed["demo"]["source"] == "sp500_ohlcv" and "synthetic" in parsed
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "comma-separated (-p symbols=AAPL,MSFT,IBM" in text
+    assert "it is not merged with it" in text and "costs={base: zero}" in text

@@ -7,7 +7,8 @@ import pytest
 
 import mi_kernel as mi
 from mi_kernel import tools
-from mi_kernel.backtest import SURVIVORSHIP_WARNING
+from mi_kernel.backtest import SURVIVORSHIP_WARNING, Costs
+from mi_kernel.errors import ConfigError
 from mi_kernel.governance import trials
 from mi_kernel.runstore import RunStore
 
@@ -19,6 +20,7 @@ def test_run_backtest_counts_trials_and_writes_attribution(store: RunStore) -> N
     first = mi.read_json(tools.run_backtest("equal_weight", oos_start="2017-01-02"))
     assert first["warnings"] == []  # synthetic market: actions and point-in-time universe
     assert first["trials"]["n_trials"] == 1
+    assert Costs.model_validate(first["cost_model"]) == Costs.defaults()  # applied, every field
     assert {"in_sample", "out_of_sample"} <= set(first) and first["split"].startswith("2017-01-02")
     att = first["attribution"]
     parts = (
@@ -58,3 +60,8 @@ def test_run_backtest_without_membership_warns_loudly(store: RunStore) -> None:
     assert tools.NO_TRADES_WARNING in idle["warnings"]
     assert idle["tearsheet_uri"] is None and idle["fills"] == 0
     assert idle["trials"]["dsr"] is None and "undefined" in idle["trials"]["note"]
+    free = mi.read_json(tools.run_backtest("equal_weight", costs={"base": "zero"}, capacity=False))
+    assert Costs.model_validate(free["cost_model"]) == Costs.zero()
+    assert free["total_costs"] == 0.0 and free["fills"] > 0
+    with pytest.raises(ConfigError, match="leave out commission_per_share"):  # issue 11
+        tools.run_backtest("equal_weight", costs={"commission_bps": 0, "spread_bps": 0})

@@ -15,6 +15,7 @@ from mi_kernel.agents.params import (
     ResearchParams,
     SignalsParams,
     TrainingParams,
+    parameter_field,
 )
 
 __all__ = [
@@ -32,4 +33,5 @@ __all__ = [
     "ResearchParams",
     "SignalsParams",
     "TrainingParams",
+    "parameter_field",
 ]

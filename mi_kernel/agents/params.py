@@ -2,14 +2,62 @@
 
 A notebook's ``parameters`` cell holds JSON-able literals; its next cell validates them here,
 so a typo or a bad value stops the notebook at once with a message naming the parameter.
+Each field's ``description`` is its help: ``mi pipelines`` prints it beside the pipeline
+parameter of the same name, and :mod:`mi_kernel.pipeline.validate` checks a pipeline's
+parameters against these types and bounds before a run starts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.fields import FieldInfo
+
+# Fields several agents share, described once.
+LabelDef = Annotated[
+    str,
+    Field(
+        description="what the models predict: fwd_ret_<N><d|w|m> (forward return, bps) or "
+        "fwd_up_<N><d|w|m> (its sign), e.g. fwd_ret_5d"
+    ),
+]
+SectorSource = Annotated[
+    str,
+    Field(description="bars or universe source whose sectors group the book and the ensemble"),
+]
+CostMapping = Annotated[
+    dict[str, Any],
+    Field(
+        description="cost model of the backtests and the optimizer: every rate of "
+        "backtest.Costs, or {base: default|zero, ...the rates that differ}; a partial mapping "
+        "is refused"
+    ),
+]
+ExecutionMapping = Annotated[
+    dict[str, Any],
+    Field(description="fill rules (backtest.Execution), e.g. {participation: 0.1}"),
+]
+BookMapping = Annotated[
+    dict[str, Any],
+    Field(
+        description="the book (portfolio.BookDefinition): limits, construction, optimizer, "
+        "risk policies"
+    ),
+]
+ScenarioNames = Annotated[
+    tuple[str, ...],
+    Field(description="stress scenarios to replay on the book (keys of backtest.SCENARIOS)"),
+]
+
+
+def _explicit_costs(costs: dict[str, Any]) -> dict[str, Any]:
+    """Refuse a partial cost mapping now, not in the middle of the notebook."""
+    from mi_kernel.backtest.costs import explicit_costs  # the backtest stack loads lazily
+
+    explicit_costs(costs)
+    return costs
 
 
 class AgentParams(BaseModel):
@@ -35,10 +83,18 @@ class AgentParams(BaseModel):
 
 
 class IngestParams(AgentParams):
-    source: str = "sp500_ohlcv"
-    symbols: tuple[str, ...] = ()
-    start: str | None = None
-    end: str | None = None
+    source: str = Field(
+        "sp500_ohlcv", description="bars source in catalog.yml (mi_kernel.data.SOURCES)"
+    )
+    symbols: tuple[str, ...] = Field(
+        (), description="symbols to fetch; empty = every symbol of the source"
+    )
+    start: str | None = Field(
+        None, description="first date (YYYY-MM-DD, inclusive); null = the source's first"
+    )
+    end: str | None = Field(
+        None, description="last date (YYYY-MM-DD, inclusive); null = the source's last"
+    )
 
 
 class QualityParams(AgentParams):
@@ -47,17 +103,30 @@ class QualityParams(AgentParams):
 
 class FeaturesParams(AgentParams):
     bars_uri: str
-    recipe_id: str = "core"
-    label_def: str = "fwd_ret_5d"
+    recipe_id: str = Field(
+        "core", description="feature recipe (mi_kernel.features.RECIPES): core, technical, ..."
+    )
+    label_def: LabelDef = "fwd_ret_5d"
 
 
 class TrainingParams(AgentParams):
     features_uri: str
-    label_def: str = "fwd_ret_5d"
-    estimators: tuple[str, ...] = ("ridge", "hgb")
-    features: tuple[str, ...] = ()
-    n_splits: int = Field(5, ge=2)
-    embargo: int = Field(0, ge=0)
+    label_def: LabelDef = "fwd_ret_5d"
+    estimators: tuple[str, ...] = Field(
+        ("ridge", "hgb"),
+        description="candidate models (mi_kernel.models.ESTIMATORS: ridge, lasso, logistic, "
+        "hgb, rf, lgbm); the best out-of-sample IC is selected",
+    )
+    features: tuple[str, ...] = Field(
+        (), description="feature columns to train on; empty = every column of the recipe"
+    )
+    n_splits: int = Field(5, ge=2, description="walk-forward folds (>= 2)")
+    embargo: int = Field(
+        0, ge=0, description="sessions left out before each test block, besides the purge"
+    )
+    #: folds of the nested CV of the ridge penalty (outer walk-forward and inner k-fold);
+    #: not a pipeline parameter, read by the validator to check the window is long enough
+    nested_splits: int = Field(3, ge=2, description="folds of the nested CV (outer and inner)")
 
     @field_validator("estimators")
     @classmethod
@@ -69,34 +138,51 @@ class TrainingParams(AgentParams):
 
 class SignalsParams(AgentParams):
     selection_uri: str
-    asof: str | None = None
+    asof: str | None = Field(
+        None, description="date the signals are scored as of (YYYY-MM-DD); null = the last"
+    )
 
 
 class PortfolioParams(AgentParams):
     signals_ref_uri: str
-    book: dict[str, Any]
-    sector_source: str = "sp500_ohlcv"
-    label_def: str = "fwd_ret_5d"
-    costs: dict[str, Any] = Field(default_factory=dict)
-    execution: dict[str, Any] = Field(default_factory=dict)
-    scenarios: tuple[str, ...] = ()
-    capital: float = Field(1e6, gt=0)
+    book: BookMapping
+    sector_source: SectorSource = "sp500_ohlcv"
+    label_def: LabelDef = "fwd_ret_5d"
+    costs: CostMapping = Field(default_factory=lambda: {"base": "default"})
+    execution: ExecutionMapping = Field(default_factory=dict)
+    scenarios: ScenarioNames = ()
+    capital: float = Field(1e6, gt=0, description="book size in currency")
+
+    @field_validator("costs")
+    @classmethod
+    def _explicit(cls, costs: dict[str, Any]) -> dict[str, Any]:
+        return _explicit_costs(costs)
 
 
 class ComplianceParams(AgentParams):
     targets_uri: str
-    book: dict[str, Any]
-    sector_source: str = "sp500_ohlcv"
+    book: BookMapping
+    sector_source: SectorSource = "sp500_ohlcv"
 
 
 class BacktestParams(AgentParams):
     selection_uri: str
-    costs: dict[str, Any] = Field(default_factory=dict)
-    execution: dict[str, Any] = Field(default_factory=dict)
-    book: dict[str, Any] = Field(default_factory=dict)
-    baselines: tuple[str, ...] = ("equal_weight",)
-    oos_start: str | None = None  # first out-of-sample date of the in/out-of-sample split
-    scenarios: tuple[str, ...] = ()
+    costs: CostMapping = Field(default_factory=lambda: {"base": "default"})
+    execution: ExecutionMapping = Field(default_factory=dict)
+    book: BookMapping = Field(default_factory=dict)
+    baselines: tuple[str, ...] = Field(
+        ("equal_weight",),
+        description="strategies backtested beside the model (backtest.STRATEGIES)",
+    )
+    oos_start: str | None = Field(
+        None, description="first out-of-sample date of the in/out-of-sample split; null = none"
+    )
+    scenarios: ScenarioNames = ()
+
+    @field_validator("costs")
+    @classmethod
+    def _explicit(cls, costs: dict[str, Any]) -> dict[str, Any]:
+        return _explicit_costs(costs)
 
 
 class ReportParams(AgentParams):
@@ -126,9 +212,29 @@ class ExplainParams(AgentParams):
 
 class EnsembleParams(AgentParams):
     selection_uri: str
-    sector_source: str = "sp500_ohlcv"
+    sector_source: SectorSource = "sp500_ohlcv"
     refit_every: int = Field(21, ge=1)
     min_history: int = Field(60, ge=1)
     turnover_penalty: float = Field(0.5, ge=0.0)
     stability_penalty: float = Field(0.5, ge=0.0)
     draws: int = Field(300, ge=50)
+
+
+def parameter_field(name: str) -> FieldInfo | None:
+    """Return the field ``name`` of the agent parameter models (None if no agent takes it).
+
+    Several agents may take one parameter (``label_def``, ``costs``, ...); they share its
+    type, and the first field with a description is returned.
+    """
+    fields = [m.model_fields[name] for m in _agent_models() if name in m.model_fields]
+    described = [f for f in fields if f.description]
+    return described[0] if described else fields[0] if fields else None
+
+
+def _agent_models() -> list[type[AgentParams]]:
+    out, todo = [], list(AgentParams.__subclasses__())
+    while todo:
+        model = todo.pop(0)
+        out.append(model)
+        todo.extend(model.__subclasses__())
+    return out

@@ -15,9 +15,11 @@ from mi_kernel.backtest.book_risk import BookRisk, book_risk
 from mi_kernel.backtest.book_weights import book_weights, current_book, known_ic, unit_costs
 from mi_kernel.backtest.capacity import capacity_curve
 from mi_kernel.backtest.costs import (
+    COST_BASES,
     COST_MODELS,
     COST_SLOTS,
     NO_COSTS,
+    RATE_FIELDS,
     Borrow,
     Commission,
     CostModel,
@@ -26,6 +28,7 @@ from mi_kernel.backtest.costs import (
     SqrtImpact,
     Taxes,
     as_costs,
+    explicit_costs,
 )
 from mi_kernel.backtest.engine import Execution, as_execution, simulate, target_panel
 from mi_kernel.backtest.evaluate import Evaluation, evaluate
@@ -77,9 +80,11 @@ from mi_kernel.backtest.stress import (
 from mi_kernel.risk.policies import Policies, as_policies
 
 __all__ = [
+    "COST_BASES",
     "COST_MODELS",
     "COST_SLOTS",
     "NO_COSTS",
+    "RATE_FIELDS",
     "SCENARIOS",
     "SHOCK_WINDOWS",
     "STRATEGIES",
@@ -118,6 +123,7 @@ __all__ = [
     "equal_weight",
     "estimate_betas",
     "evaluate",
+    "explicit_costs",
     "from_signals",
     "get_scenario",
     "get_strategy",

@@ -22,6 +22,14 @@ Formulas (``q`` signed shares, ``p`` execution price, notional ``|q| p``; bps = 
   dividend withholding is a separate rate applied by the engine to dividends received;
 - borrow: ``annual_bps`` a year on the value of short positions, accrued per bar by the
   calendar time it covers.
+
+A cost configuration is explicit: :class:`Costs` is built from every rate, or from a named
+base and the rates that differ from it — ``Costs.defaults()`` / ``Costs.zero()``, then
+``.replace(commission_bps=0)``; as a mapping ``{"base": "default", "commission_bps": 0}``.
+A partial mapping without ``base`` is refused, naming the missing fields: it used to be
+merged with the defaults silently, so ``{"commission_bps": 0, "spread_bps": 0}`` still paid
+impact and borrow. What a backtest applied is recorded whole on its result
+(``BacktestResult.cost_model``) and in its report (``cost_model``).
 """
 
 from __future__ import annotations
@@ -29,13 +37,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, Self
 
 import numpy as np
 import pandas as pd
 from numba import njit
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from mi_kernel.errors import ConfigError
 
@@ -190,7 +198,15 @@ class Borrow:
 
 
 class Costs(BaseModel):
-    """Cost configuration of a backtest (frozen; a dict parses with ``Costs.model_validate``).
+    """Cost configuration of a backtest (frozen; a mapping parses with :func:`as_costs`).
+
+    Every rate is stated: either all of them (keywords or a mapping), or a base that fills
+    the ones left out — :meth:`defaults` or :meth:`zero`, then :meth:`replace`
+    (``Costs.zero().replace(spread_bps=10)``); as a mapping ``{"base": "default",
+    "commission_bps": 0}`` (``"default"`` or ``"zero"``). ``base`` is not kept: the model
+    holds the resolved rates only. ``models`` may be left out (every slot on). Anything else
+    is refused, naming the missing fields (:func:`as_costs` raises a
+    :class:`~mi_kernel.errors.ConfigError`; the constructor pydantic's ValidationError).
 
     Attributes
     ----------
@@ -209,6 +225,10 @@ class Costs(BaseModel):
     models : tuple of str
         Keys of :data:`COST_MODELS` (the kernel's :data:`COST_SLOTS`) that are on; the others
         cost nothing. Any other key is refused: the kernel could not charge it.
+
+    Defaults (``Costs.defaults()``): commission 1 bps, spread 5 bps (2.5 paid per fill),
+    impact coefficient 0.1, borrow 50 bps a year, no per-share or minimum commission, no
+    taxes.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -224,11 +244,33 @@ class Costs(BaseModel):
     borrow_bps: float = Field(default=50.0, ge=0.0)
     models: tuple[str, ...] = COST_SLOTS
 
+    @model_validator(mode="before")
+    @classmethod
+    def _explicit(cls, data: Any) -> Any:
+        return explicit_costs(data) if isinstance(data, Mapping) else data
+
     @field_validator("models")
     @classmethod
     def _known_models(cls, models: tuple[str, ...]) -> tuple[str, ...]:
         _check_models(models)
         return models
+
+    @classmethod
+    def defaults(cls) -> Self:
+        """The default cost model (every slot on; see the class docstring for the rates)."""
+        return cls.model_validate({"base": "default"})
+
+    @classmethod
+    def zero(cls) -> Self:
+        """No cost at all: every rate 0 (a frictionless backtest)."""
+        return cls.model_validate({"base": "zero"})
+
+    def replace(self, **changes: Any) -> Self:
+        """Return a copy with ``changes`` applied and validated (unknown keys refused)."""
+        try:
+            return type(self).model_validate(self.model_dump() | changes)
+        except ValueError as exc:
+            raise ConfigError(f"invalid cost change {changes!r}: {exc}") from exc
 
     def build(self) -> list[CostModel]:
         """Instantiate the configured cost models from :data:`COST_MODELS`."""
@@ -293,21 +335,65 @@ COST_MODELS: Mapping[str, Callable[[Costs], CostModel]] = MappingProxyType(
     }
 )
 
-#: Zero-cost configuration (frictionless backtests and tests).
-NO_COSTS = Costs(
-    commission_bps=0.0, spread_bps=0.0, min_commission=0.0, impact_coef=0.0, borrow_bps=0.0
+#: The rates a cost configuration states (every field of :class:`Costs` but ``models``).
+RATE_FIELDS = tuple(f for f in Costs.model_fields if f != "models")
+
+#: What ``base`` fills the rates left out of a cost configuration with.
+COST_BASES: Mapping[str, Mapping[str, float]] = MappingProxyType(
+    {
+        "default": MappingProxyType({f: Costs.model_fields[f].default for f in RATE_FIELDS}),
+        "zero": MappingProxyType(dict.fromkeys(RATE_FIELDS, 0.0)),
+    }
 )
 
 
-def as_costs(costs: Costs | dict[str, Any] | None) -> Costs:
-    """Return ``costs`` as a :class:`Costs`; ``None`` means the defaults."""
+def explicit_costs(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Resolve a cost mapping's ``base`` into every rate; refuse a partial one without it.
+
+    Raises
+    ------
+    ConfigError
+        ``base`` is unknown, or rates are missing and no ``base`` says what fills them.
+    """
+    out = dict(data)
+    base = out.pop("base", None)
+    if base is not None:
+        if base not in COST_BASES:
+            raise ConfigError(
+                f"unknown cost base {base!r}; use one of {sorted(COST_BASES)} "
+                "(the defaults, or no cost) and state the rates that differ"
+            )
+        return dict(COST_BASES[base]) | out
+    missing = [f for f in RATE_FIELDS if f not in out]
+    if missing:
+        given = ", ".join(f"{k}={v!r}" for k, v in out.items()) or "nothing"
+        raise ConfigError(
+            f"costs give {given} but leave out {', '.join(missing)}: a partial cost model is "
+            "not merged with the defaults. State every rate, or name the base that fills the "
+            'rest: {"base": "zero", ...} (nothing else is charged; Costs.zero().replace(...)) '
+            'or {"base": "default", ...} (the default rates; Costs.defaults().replace(...))'
+        )
+    return out
+
+
+#: Zero-cost configuration (frictionless backtests and tests); the same as ``Costs.zero()``.
+NO_COSTS = Costs.zero()
+
+
+def as_costs(costs: Costs | Mapping[str, Any] | None) -> Costs:
+    """Return ``costs`` as a :class:`Costs`; ``None`` means ``Costs.defaults()``.
+
+    A mapping states every rate or a ``base`` (see :class:`Costs`); a partial mapping
+    without ``base`` is refused with the list of missing fields.
+    """
     if costs is None:
-        return Costs()
+        return Costs.defaults()
     if isinstance(costs, Costs):
         return costs
-    if isinstance(costs, dict):
+    if isinstance(costs, Mapping):
+        resolved = explicit_costs(costs)  # a clear error for a partial mapping, unwrapped
         try:
-            return Costs.model_validate(costs)
+            return Costs.model_validate(resolved)
         except ValueError as exc:
-            raise ConfigError(f"invalid costs {costs!r}: {exc}") from exc
-    raise ConfigError(f"costs must be a Costs or a dict, got {type(costs).__name__}")
+            raise ConfigError(f"invalid costs {dict(costs)!r}: {exc}") from exc
+    raise ConfigError(f"costs must be a Costs or a mapping, got {type(costs).__name__}")

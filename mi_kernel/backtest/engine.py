@@ -12,6 +12,7 @@ row dated ``ts`` arrives at the first bar at or after ``ts`` plus ``lag``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 import numpy as np
@@ -164,7 +165,7 @@ def _orders(orders: pd.DataFrame | None, market: Market, lag: int) -> dict[str, 
 def simulate(
     weights: pd.DataFrame | None,
     bars: pd.DataFrame | Market,
-    costs: Costs | dict[str, Any] | None = None,
+    costs: Costs | Mapping[str, Any] | None = None,
     initial_capital: float = 1e6,
     lag: int = 1,
     *,
@@ -184,8 +185,11 @@ def simulate(
     bars : DataFrame or Market
         Canonical raw bars, or a :class:`Market` already built (then ``actions`` and
         ``universe`` must be None: they are part of the market).
-    costs : Costs or dict, optional
-        Cost configuration; None means ``Costs()`` (every cost model on, default rates).
+    costs : Costs or mapping, optional
+        Cost configuration: a :class:`Costs`, or a mapping stating every rate or a ``base``
+        (``{"base": "zero", "spread_bps": 10}``; a partial mapping without ``base`` is
+        refused). None means ``Costs.defaults()`` (every cost model on, default rates).
+        The model applied is returned whole as ``result.cost_model``.
     initial_capital : float, default 1e6
         Cash before the first bar.
     lag : int, default 1
@@ -206,7 +210,7 @@ def simulate(
     -------
     BacktestResult
         Equity, net and gross returns, P&L and cost attribution, positions, fills, turnover,
-        and the policies' events and de-risk scale.
+        the policies' events and de-risk scale, and the cost model applied.
     """
     if lag < 0:
         raise ConfigError(f"lag must be >= 0 bars, got {lag}")
@@ -270,7 +274,7 @@ def simulate(
         initial_capital=float(initial_capital),
         pol=pol.kernel_params(),
     )
-    return _result(out, market, float(initial_capital), rows, pol)
+    return _result(out, market, float(initial_capital), rows, pol, cost_cfg)
 
 
 def _result(
@@ -279,6 +283,7 @@ def _result(
     capital: float,
     rows: np.ndarray | None,
     policies: Policies,
+    cost_model: Costs,
 ) -> BacktestResult:
     equity, cash, dividends, costs, positions, traded, fills, unfilled, events, scale = out
     idx = market.ts
@@ -305,6 +310,7 @@ def _result(
         market=market,
         policy_events=describe_events(events, idx, market.symbols, policies, scale),
         exposure_scale=pd.Series(scale, index=idx, name="exposure_scale"),
+        cost_model=cost_model,
     )
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
+    from mi_kernel.backtest.costs import Costs
     from mi_kernel.backtest.market import Market
 
 
@@ -48,6 +49,9 @@ class BacktestResult:
         :func:`mi_kernel.risk.policies.describe_events`); empty without policies.
     exposure_scale : Series or None
         De-risk scale applied to the target weights of each bar (1.0 without de-risking).
+    cost_model : Costs or None
+        The cost model the simulation applied, every field resolved (``simulate`` always
+        sets it; ``cost_model.model_dump()`` is what reports record).
     """
 
     returns: pd.Series
@@ -64,6 +68,7 @@ class BacktestResult:
     market: Market | None = field(default=None, repr=False)
     policy_events: pd.DataFrame | None = field(default=None, repr=False)
     exposure_scale: pd.Series | None = field(default=None, repr=False)
+    cost_model: Costs | None = None
 
     @property
     def active_returns(self) -> pd.Series:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -66,7 +66,7 @@ def run(
     bars: pd.DataFrame,
     start: str | pd.Timestamp | None = None,
     end: str | pd.Timestamp | None = None,
-    costs: Costs | dict[str, Any] | None = None,
+    costs: Costs | Mapping[str, Any] | None = None,
     constraints: Constraints | None = None,
     *,
     actions: pd.DataFrame | None = None,
@@ -91,8 +91,9 @@ def run(
         Canonical bars with raw prices.
     start, end : str or Timestamp, optional
         Inclusive window (naive dates are UTC); default the whole of ``bars``.
-    costs : Costs or dict, optional
-        Cost configuration (default ``Costs()``).
+    costs : Costs or mapping, optional
+        Cost configuration (see :func:`simulate`: a mapping states every rate or a
+        ``base``); default ``Costs.defaults()``.
     constraints : callable or object with ``apply``, optional
         Maps the strategy's weights table to a constrained weights table (e.g. clipping).
     actions, universe : DataFrame, optional

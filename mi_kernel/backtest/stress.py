@@ -181,8 +181,9 @@ def run_scenarios(
         The base market.
     scenarios : sequence of Scenario or str, or mapping label -> Scenario
         Scenarios, labelled by their ``name`` (registry keys build with default parameters).
-    costs : Costs or dict, optional
-        Cost configuration of every run (default ``Costs()``).
+    costs : Costs or mapping, optional
+        Cost configuration of every run (see :func:`mi_kernel.backtest.simulate`: a mapping
+        states every rate or a ``base``); default ``Costs.defaults()``.
     limits : Limits or dict, optional
         Risk limits to check (none by default).
     initial_capital, lag, execution

@@ -54,7 +54,9 @@ def warm() -> float:
     )
     weights = pd.DataFrame({"A": [0.5], "B": [-0.5]}, index=days[:1])
     policies = Policies(derisk=Derisk(schedule=((0.05, 0.5),)))
-    simulate(weights, Market.from_bars(bars), Costs(), 1e4, orders=orders, policies=policies)
+    simulate(
+        weights, Market.from_bars(bars), Costs.defaults(), 1e4, orders=orders, policies=policies
+    )
     return time.perf_counter() - start
 
 

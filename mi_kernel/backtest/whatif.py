@@ -25,7 +25,7 @@ import pandas as pd
 
 from mi_kernel.backtest.book_risk import BookRisk, book_risk
 from mi_kernel.backtest.book_weights import current_book, unit_costs
-from mi_kernel.backtest.costs import Costs
+from mi_kernel.backtest.costs import RATE_FIELDS, Costs, as_costs
 from mi_kernel.errors import ConfigError
 from mi_kernel.portfolio import BookDefinition, as_book_definition
 
@@ -131,13 +131,28 @@ def load_inputs(store: Any, run_id: str, capital: float = 1e6) -> WhatIfInputs:
         bars=read["bars"],
         sectors=sector_map,
         definition=as_book_definition(params["book"]).with_sectors(sector_map),
-        costs=Costs.model_validate(params.get("costs") or {}),
+        costs=applied_costs(store, run_id, params),
         horizon=labels.parse_label_def(params.get("label_def", "fwd_ret_5d")).horizon,
         capital=capital,
         book=book,
         benchmark=data.load_benchmark("sp500"),
         used={k: f"run://{run_id}/{rel}" for k, rel in used.items()},
     )
+
+
+def applied_costs(store: Any, run_id: str, params: Mapping[str, Any]) -> Costs:
+    """The cost model the run's portfolio step applied, every field.
+
+    The step records it in ``portfolio/book/construction.json``; runs sealed before it did
+    gave a cost mapping that was merged with the defaults, so that is how it is read.
+    """
+    record = store.sealed_dir(run_id) / "portfolio/book/construction.json"
+    applied = json.loads(record.read_text()).get("costs") if record.exists() else None
+    if applied is not None:
+        return as_costs(applied)
+    given = dict(params.get("costs") or {})
+    explicit = "base" in given or set(RATE_FIELDS) <= set(given)
+    return as_costs(given if explicit else {"base": "default", **given})
 
 
 def _definition(inp: WhatIfInputs, changes: Mapping[str, Any]) -> BookDefinition:
@@ -165,10 +180,11 @@ def what_if(
     scenarios: Sequence[str] = SCENARIOS,
 ) -> WhatIf:
     """Re-optimise the run's book with ``changes`` (method, covariance, long_only, preselect,
-    max_position, max_gross, max_sector) and cost assumptions ``costs`` (keys of
-    :class:`Costs`); measure it as the run measured its own. No change = the run's choices."""
+    max_position, max_gross, max_sector) and cost assumptions ``costs`` (the fields of
+    :class:`Costs` that change from the run's cost model: ``inp.costs.replace(**costs)``);
+    measure it as the run measured its own. No change = the run's choices."""
     definition = _definition(inp, changes or {})
-    cost_model = Costs.model_validate(inp.costs.model_dump() | dict(costs or {}))
+    cost_model = inp.costs.replace(**dict(costs or {}))
     built = current_book(
         inp.signals,
         inp.history,
@@ -285,6 +301,7 @@ __all__ = [
     "SCENARIOS",
     "WhatIf",
     "WhatIfInputs",
+    "applied_costs",
     "capacity",
     "cost_curve",
     "load_inputs",

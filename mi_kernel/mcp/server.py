@@ -96,13 +96,17 @@ def _tools(s: McpSession) -> list[Callable[..., Any]]:
         strategy_id: str,
         start: str | None = None,
         end: str | None = None,
-        costs: dict[str, float] | None = None,
+        costs: dict[str, Any] | None = None,
         constraints: dict[str, Any] | None = None,
         run_id: str = "",
         book: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Backtest a strategy (or model:<version>) on the run's bars; return the report.
 
+        ``costs`` states every rate (commission_bps, commission_per_share, min_commission,
+        spread_bps, impact_coef, buy_tax_bps, sell_tax_bps, dividend_tax, borrow_bps) or a
+        base that fills the rest: {"base": "default" | "zero", ...}; a partial mapping is
+        refused; none = the default cost model. The report's cost_model is what was applied.
         ``book`` is a book definition (limits, construction, optimizer, policies): the same
         book a published portfolio is built from, with its policies acting in the backtest.
         """

@@ -140,7 +140,9 @@ def backtest_report(
         JSON-able (NaN -> None): every key of :func:`mi_kernel.metrics.summary`, plus
         gross_sharpe, turnover_annual, turnover_mean, deflated_sharpe, n_trials, sr_variance,
         expected_max_sharpe (annualised), costs_by_type (currency per type, total, and
-        annual_drag as a return), attribution (P&L totals: price, dividends, each cost, net),
+        annual_drag as a return), cost_model (every field of the cost model the simulation
+        applied; None for a result built without one), attribution (P&L totals: price,
+        dividends, each cost, net),
         fills, delistings, participation_mean/max, unfilled_mean, warnings (caveats of the
         market traded, e.g. survivorship bias), start, end, final_equity, and the split
         summaries when ``split`` is given; aliases turnover (= turnover_annual),
@@ -159,6 +161,7 @@ def backtest_report(
         turnover_annual=annual_turnover(result.turnover.loc[returns.index], ppy),
         turnover_mean=float(result.turnover.loc[returns.index].mean()),
         costs_by_type=_costs(result, returns, ppy),
+        cost_model=result.cost_model.model_dump() if result.cost_model is not None else None,
         **_execution(result, returns),
     )
     report.update(_deflated(returns, n_trials, sr_variance, trial_sharpes, ppy))

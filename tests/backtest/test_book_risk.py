@@ -61,7 +61,9 @@ def test_current_book_stress_holds_the_book_through_the_replay() -> None:
     bars = make_bars(closes, start=str(idx[0].date()))
     market = Market.from_bars(bars)
     w = pd.Series(0.25, index=list(closes))
-    table = stress_current_book(w, market, ["covid_2020"], costs={"commission_bps": 0})
+    table = stress_current_book(
+        w, market, ["covid_2020"], costs={"base": "default", "commission_bps": 0}
+    )
     assert {"base", "covid_2020"} <= set(table.index)
     assert table.loc["covid_2020", "pnl_pct"] < table.loc["base", "pnl_pct"] - 0.2
     with pytest.raises(DataError, match="need"):
@@ -81,7 +83,7 @@ def test_known_ic_is_stamped_when_its_labels_are_complete() -> None:
 
 def test_unit_costs_add_impact_that_grows_with_the_trade() -> None:
     bars = random_bars(4, n_days=40, n_assets=3)
-    costs = Costs(commission_bps=1.0, spread_bps=10.0, impact_coef=0.5)
+    costs = Costs.defaults().replace(commission_bps=1.0, spread_bps=10.0, impact_coef=0.5)
     small = unit_costs(costs, bars, capital=1e6, trade_weight=0.01)
     large = unit_costs(costs, bars, capital=1e9, trade_weight=0.01)
     assert (small >= 6e-4).all()  # commission 1 bp + half of a 10 bp spread

@@ -9,6 +9,7 @@ import pytest
 from mi_kernel.backtest import (
     COST_MODELS,
     COST_SLOTS,
+    RATE_FIELDS,
     Borrow,
     Commission,
     Costs,
@@ -21,6 +22,7 @@ from mi_kernel.backtest import (
     simulate,
 )
 from mi_kernel.errors import ConfigError
+from mi_kernel.reporting import backtest_report
 from mi_kernel.schemas import conform
 
 FILLS = pd.DataFrame(
@@ -75,9 +77,9 @@ UNKNOWN_MODEL = (
 def test_unknown_cost_model_is_refused_where_costs_are_configured() -> None:
     # the kernel charges its five slots only: another key would be silently free, so it is refused
     with pytest.raises(ValueError, match=UNKNOWN_MODEL):  # pydantic's ValidationError
-        Costs.model_validate({"models": ["commission", "slippage_magic"]})
+        Costs.model_validate({"base": "default", "models": ["commission", "slippage_magic"]})
     with pytest.raises(ConfigError, match=UNKNOWN_MODEL):  # as simulate() receives it
-        as_costs({"models": ["slippage_magic"]})
+        as_costs({"base": "zero", "models": ["slippage_magic"]})
     with pytest.raises(ConfigError, match=UNKNOWN_MODEL):  # unvalidated construction too
         Costs.model_construct(models=("slippage_magic",)).kernel_params()
     with pytest.raises(TypeError):  # not a plug-in registry: nothing to register into
@@ -86,8 +88,8 @@ def test_unknown_cost_model_is_refused_where_costs_are_configured() -> None:
 
 
 def test_models_left_out_cost_nothing() -> None:
-    only_spread = Costs(spread_bps=20.0, models=("spread",)).kernel_params()
-    full = Costs(spread_bps=20.0).kernel_params()
+    only_spread = Costs.defaults().replace(spread_bps=20.0, models=("spread",)).kernel_params()
+    full = Costs.defaults().replace(spread_bps=20.0).kernel_params()
     assert only_spread[3] == full[3] == 10.0  # half spread in bp
     assert (np.delete(only_spread, 3) == 0).all()
 
@@ -106,7 +108,7 @@ COSTS = Costs(
 )
 
 
-def _run(seed: int = 0) -> tuple[Market, object]:
+def _run(seed: int = 0, costs: object = COSTS) -> tuple[Market, object]:
     """A 3-asset, 30-bar book: rebalanced targets with shorts plus explicit orders.
 
     A pays a dividend on day 10, B splits on day 15, C is delisted at -50 % on day 25.
@@ -160,7 +162,7 @@ def _run(seed: int = 0) -> tuple[Market, object]:
         "orders",
     )
     ex = Execution(participation=0.05, queue_ahead=0.02)
-    return market, simulate(w, market, COSTS, 1e5, orders=orders, execution=ex)
+    return market, simulate(w, market, costs, 1e5, orders=orders, execution=ex)  # type: ignore[arg-type]
 
 
 def test_plugins_reproduce_the_costs_the_engine_charged() -> None:
@@ -229,3 +231,61 @@ def test_price_attribution_is_mark_to_market_of_positions_and_fills() -> None:
     fill_pnl = res.trades["quantity"] * (close[t, j] - res.trades["price"])  # bought below close
     np.add.at(price, t, fill_pnl.to_numpy())
     np.testing.assert_allclose(res.attribution["price"], price, rtol=1e-9, atol=1e-6)
+
+
+# -- a cost model is explicit: every rate stated, or a named base -------------------------
+ZERO_REQUESTS = [
+    Costs.zero(),
+    {"base": "zero"},
+    dict.fromkeys(RATE_FIELDS, 0.0),  # every rate stated
+    {"base": "default", "commission_bps": 0, "spread_bps": 0, "impact_coef": 0, "borrow_bps": 0},
+]
+
+
+@pytest.mark.parametrize("request_", ZERO_REQUESTS, ids=["zero()", "base zero", "all", "default-"])
+def test_a_zero_cost_request_charges_exactly_zero(request_: object) -> None:
+    """Issue 11: {"commission_bps": 0, "spread_bps": 0} still paid impact and borrow."""
+    _, res = _run(costs=request_)
+    assert len(res.trades) > 20 and (res.positions < 0).to_numpy().any()  # shorts pay borrow
+    assert (res.costs.to_numpy() == 0.0).all()  # exactly, not approximately
+    assert (res.trades[["commission", "spread_cost", "impact_cost", "tax_cost"]] == 0.0).all(None)
+    assert (res.gross_returns == res.returns).all()
+    assert res.cost_model == Costs.zero()
+    _, paid = _run()  # the same book with costs does pay: the check can fail
+    assert (paid.costs.sum() > 0).all()
+
+
+def test_a_partial_mapping_is_refused_naming_what_is_missing() -> None:
+    with pytest.raises(ConfigError) as info:
+        _run(costs={"commission_bps": 0, "spread_bps": 0})
+    text = str(info.value)
+    assert "leave out commission_per_share, min_commission, impact_coef" in text
+    assert "borrow_bps" in text and '{"base": "zero", ...}' in text and "Costs.defaults()" in text
+    with pytest.raises(ValueError, match="leave out"):  # constructing one directly too
+        Costs(commission_bps=0.0)  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match="leave out"):
+        Costs()
+    with pytest.raises(ConfigError, match="unknown cost base 'none'"):
+        as_costs({"base": "none"})
+
+
+def test_a_base_fills_only_the_rates_left_out() -> None:
+    defaults = Costs.defaults()
+    assert (defaults.commission_bps, defaults.spread_bps, defaults.impact_coef) == (1.0, 5.0, 0.1)
+    assert defaults.borrow_bps == 50.0 and as_costs(None) == defaults
+    mixed = as_costs({"base": "default", "commission_bps": 0})
+    assert mixed == defaults.replace(commission_bps=0.0)
+    assert mixed.model_dump() == defaults.model_dump() | {"commission_bps": 0.0}
+    assert as_costs({"base": "zero", "spread_bps": 8}).kernel_params()[3] == 4.0  # half spread
+    assert (np.delete(as_costs({"base": "zero", "spread_bps": 8}).kernel_params(), 3) == 0).all()
+    assert "base" not in mixed.model_dump()  # the model holds resolved rates only
+    with pytest.raises(ConfigError, match="invalid cost change"):
+        defaults.replace(commision_bps=0.0)  # a typo is refused, not merged
+
+
+def test_the_result_and_its_report_record_every_field_of_the_cost_model() -> None:
+    _, res = _run(costs={"base": "default", "spread_bps": 12.0})
+    assert res.cost_model == Costs.defaults().replace(spread_bps=12.0)
+    report = backtest_report(res)
+    assert set(report["cost_model"]) == {*RATE_FIELDS, "models"}
+    assert report["cost_model"]["spread_bps"] == 12.0 and report["cost_model"]["borrow_bps"] == 50

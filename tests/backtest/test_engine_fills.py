@@ -308,7 +308,7 @@ def test_delisting_closes_at_the_delisting_return_and_cancels_orders() -> None:
 def test_cash_limit_scales_every_target_buy_by_the_same_factor() -> None:
     m = market({"A": [flat(10.0)] * 2, "B": [flat(20.0)] * 2})
     w = weights({"A": [0.8], "B": [0.8]})
-    costs = Costs(commission_bps=0.0, spread_bps=100.0, impact_coef=0.0, borrow_bps=0.0)
+    costs = Costs.zero().replace(spread_bps=100.0)
     res = simulate(w, m, costs, 1000.0, lag=0, execution=FREE)
     # wants 80 A + 40 B = 1600, half spread 0.5 % -> 1608 > cash 1000: factor 1000 / 1608;
     # the rest of the targets is dropped (nothing works on d1)
@@ -325,7 +325,7 @@ def test_cash_limit_scales_every_target_buy_by_the_same_factor() -> None:
 def test_cash_limit_holds_with_a_minimum_commission() -> None:
     m = market({"A": [flat(10.0)] * 2, "B": [flat(20.0)] * 2})
     w = weights({"A": [0.5], "B": [0.5]})
-    costs = Costs(commission_bps=0.0, min_commission=30.0, spread_bps=0.0, impact_coef=0.0)
+    costs = Costs.zero().replace(min_commission=30.0)  # a long book: no borrow either
     res = simulate(w, m, costs, 1000.0, lag=0, execution=FREE)
     # wants 50 A + 25 B = 1000 + 2 x 30 commission: 1060 > 1000. A plain factor 1000 / 1060
     # leaves 943.4 + 60 > 1000; refined, the buys take exactly the cash left after 60: 940.
@@ -407,7 +407,7 @@ def test_dividends_pay_longs_net_of_withholding_and_charge_shorts() -> None:
         {"A": [flat(10.0), flat(9.5)], "B": [flat(20.0), flat(19.6)]},
         actions=[(1, "A", "dividend", 0.5), (1, "B", "dividend", 0.4)],
     )
-    costs = NO_COSTS.model_copy(update={"dividend_tax": 0.15})
+    costs = NO_COSTS.replace(dividend_tax=0.15)
     res = simulate(weights({"A": [1.0], "B": [-1.0]}), m, costs, 1000.0, lag=0, execution=FREE)
     # d0: +100 A at 10, -50 B at 20 -> cash 1000. d1: A pays 100 x 0.5 = 50, 15 % withheld
     # (7.5); the short pays 50 x 0.4 = 20. cash 1022.5; equity 1022.5 + 950 - 980 = 992.5
@@ -450,7 +450,7 @@ def test_intraday_bars_share_the_clock_and_borrow_accrues_by_the_minute() -> Non
         | {"limit_price": 10.25, "display": 20.0}
     ).assign(ts=minutes[0])
     ex = FREE.model_copy(update={"queue_ahead": 0.1})
-    costs = Costs(commission_bps=0.0, spread_bps=0.0, impact_coef=0.0, borrow_bps=1e4)
+    costs = Costs.zero().replace(borrow_bps=1e4)
     res = simulate(None, m, costs, 1e4, lag=0, orders=o, execution=ex)
     # a sell iceberg at 10.25: each minute trades 200 x (10.5 - 10.25) / 1 = 50 at or above it;
     # m0: 10 queue | 20 (tranche 1) | 10 queue | 10 of tranche 2 -> 30 short;

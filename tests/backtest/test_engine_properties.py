@@ -185,7 +185,7 @@ def test_splitting_an_order_never_lowers_total_impact(parent, cuts, sell, adv, s
     sign = -1.0 if sell else 1.0
     edges = np.unique(np.r_[0.0, np.round(np.sort(cuts) * parent), float(parent)])
     pieces = np.diff(edges)
-    costs = Costs(commission_bps=0.0, spread_bps=0.0, impact_coef=1.0, borrow_bps=0.0)
+    costs = Costs.zero().replace(impact_coef=1.0)
     ex = Execution(participation=None)
 
     def impact(quantities: np.ndarray) -> float:

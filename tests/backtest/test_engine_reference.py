@@ -310,7 +310,7 @@ def test_simulate_passes_market_orders_and_options_to_the_kernel() -> None:
         "orders",
     )
     execution = Execution(participation=0.001, queue_ahead=0.0001, sleeves=True)
-    costs = Costs(commission_bps=3.0, min_commission=1.0, impact_coef=0.5)
+    costs = Costs.defaults().replace(commission_bps=3.0, min_commission=1.0, impact_coef=0.5)
     res = simulate(weights, market, costs, 1e4, lag=1, orders=orders, execution=execution)
     inputs = {  # the kernel's arguments, written out by hand (orders sorted by arrival)
         "open_": market.open,

@@ -34,7 +34,7 @@ def _perturb_after(bars: pd.DataFrame, cut: pd.Timestamp, seed: int) -> pd.DataF
 def test_future_prices_do_not_change_past_equity(strategy_id, params, cut_at, seed) -> None:
     bars = random_bars(1, n_days=120, n_assets=6)
     cut = pd.DatetimeIndex(bars["ts"].unique())[cut_at]
-    costs = Costs(commission_bps=2.0, spread_bps=10.0, min_commission=1.0)
+    costs = Costs.defaults().replace(commission_bps=2.0, spread_bps=10.0, min_commission=1.0)
     base = run(strategy_id, bars, costs=costs, **params)
     moved = run(strategy_id, _perturb_after(bars, cut, seed), costs=costs, **params)
     np.testing.assert_allclose(moved.equity.loc[:cut], base.equity.loc[:cut], rtol=1e-12)

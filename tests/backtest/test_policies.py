@@ -249,7 +249,7 @@ def test_derisking_never_raises_the_scale_while_the_drawdown_deepens(
     market = Market.from_bars(make_bars({"A": paths[:, 0], "B": paths[:, 1]}))
     weights = pd.DataFrame({"A": 0.8, "B": 0.6}, index=market.ts[::every])
     derisk = Derisk(schedule=[(0.02, 0.75), (0.05, 0.5), (0.1, 0.2)], hysteresis=hysteresis)
-    res = simulate(weights, market, Costs(), 1e4, policies=Policies(derisk=derisk))
+    res = simulate(weights, market, Costs.defaults(), 1e4, policies=Policies(derisk=derisk))
     equity = np.r_[1e4, res.equity.to_numpy()]  # from the initial capital
     peak = np.maximum.accumulate(equity)
     dd = (peak - equity) / peak  # dd[t + 1]: after bar t
@@ -288,8 +288,9 @@ def test_policy_decisions_use_no_price_after_the_previous_close(cut_at, seed) ->
     days = pd.DatetimeIndex(bars["ts"].unique())
     cut = days[cut_at]
     weights = pd.DataFrame(0.5, index=days[::5], columns=["S0", "S1", "S2"])
-    base = simulate(weights, bars, Costs(), 1e5, policies=EVERY_POLICY)
-    moved = simulate(weights, _shift_after(bars, cut, seed), Costs(), 1e5, policies=EVERY_POLICY)
+    costs = Costs.defaults()
+    base = simulate(weights, bars, costs, 1e5, policies=EVERY_POLICY)
+    moved = simulate(weights, _shift_after(bars, cut, seed), costs, 1e5, policies=EVERY_POLICY)
 
     def decided(res: BacktestResult, last: pd.Timestamp) -> pd.DataFrame:
         ev = res.policy_events

@@ -21,9 +21,7 @@ simulate = partial(engine_simulate, execution={"cash_limit": False, "participati
 # A: 100 -> 110 -> 99 (+10 %, -10 %); B: 50 -> 50 -> 60 (0 %, +20 %)
 BARS = make_bars({"A": [100.0, 110.0, 99.0], "B": [50.0, 50.0, 60.0]})
 DAYS = pd.bdate_range("2024-01-01", periods=3, tz="UTC")
-COSTS = Costs(
-    commission_bps=10.0, spread_bps=20.0, models=("commission", "spread")
-)  # 10 bp commission + 10 bp half spread
+COSTS = Costs.zero().replace(commission_bps=10.0, spread_bps=20.0)  # 10 bp + 10 bp half spread
 
 
 def test_half_half_book_traded_next_close() -> None:
@@ -71,22 +69,25 @@ def test_rebalance_trades_from_drifted_weights() -> None:
 
 def test_minimum_commission_per_trade() -> None:
     weights = make_weights([(DAYS[0], "A", 0.5), (DAYS[0], "B", 0.5)])
-    costs = Costs(commission_bps=1.0, spread_bps=0.0, min_commission=5.0, models=("commission",))
+    costs = Costs.zero().replace(commission_bps=1.0, min_commission=5.0)
     res = simulate(weights, BARS, costs, initial_capital=1000.0)
     np.testing.assert_allclose(res.costs["commission"].iloc[1], 10.0)  # 2 trades x 5 floor
 
 
 def test_costs_parse_from_a_dict_and_reject_unknown_models() -> None:
-    res = simulate(
-        make_weights([(DAYS[0], "A", 1.0)]),
-        BARS,
-        {"commission_bps": 0, "spread_bps": 40, "impact_coef": 0},
-        1000.0,
-    )
+    weights = make_weights([(DAYS[0], "A", 1.0)])
+    res = simulate(weights, BARS, {"base": "zero", "spread_bps": 40}, 1000.0)
     np.testing.assert_allclose(res.costs["spread"].iloc[1], 2.0)  # 20 bp of 1000
+    assert res.costs.drop(columns="spread").to_numpy().sum() == 0.0  # nothing else is charged
     with pytest.raises(ConfigError, match="unknown cost model"):
-        simulate(make_weights([(DAYS[0], "A", 1.0)]), BARS, {"models": ["slippage_magic"]})
-    with pytest.raises(ConfigError, match="invalid costs"):
+        simulate(
+            make_weights([(DAYS[0], "A", 1.0)]),
+            BARS,
+            {"base": "default", "models": ["slippage_magic"]},
+        )
+    with pytest.raises(ConfigError, match="invalid costs"):  # a typo is not a new key
+        simulate(make_weights([(DAYS[0], "A", 1.0)]), BARS, {"base": "zero", "commision_bps": 1})
+    with pytest.raises(ConfigError, match="leave out commission_bps, commission_per_share"):
         simulate(make_weights([(DAYS[0], "A", 1.0)]), BARS, {"commision_bps": 1.0})
 
 

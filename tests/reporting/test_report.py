@@ -17,7 +17,12 @@ from tests.backtest.conftest import random_bars
 
 @pytest.fixture(scope="module")
 def result():
-    return run("equal_weight", random_bars(5, n_days=260, n_assets=5), costs=Costs(), rebalance="W")
+    return run(
+        "equal_weight",
+        random_bars(5, n_days=260, n_assets=5),
+        costs=Costs.defaults(),
+        rebalance="W",
+    )
 
 
 @pytest.fixture(scope="module")
