@@ -95,7 +95,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"error      {m.error}")
     print("steps:")
     for s in m.steps:
-        print(f"  {s.name:<12} {s.status:<10} {s.seconds:7.1f}s  {s.notebook}")
+        origin = f"  (from {s.reused_from})" if s.reused_from else ""
+        print(f"  {s.name:<12} {s.status:<10} {s.seconds:7.1f}s  {s.notebook}{origin}")
     print("inputs:")
     for i in m.inputs:
         print(f"  {i.name:<24} {i.sha256[:16]}  rows={i.rows}")
@@ -228,6 +229,10 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     schedules = load_schedules(path)
     if args.only:
         schedules = [s for s in schedules if s.name in args.only]
+    from mi_kernel.pipeline.validate import validate_pipeline
+
+    for s in schedules:  # a bad parameter fails now, not at 21:30 tonight
+        validate_pipeline(s.pipeline, dict(s.parameters))
     store = RunStore(args.runs_root)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     sched = scheduler(store, schedules, background=False)
@@ -354,7 +359,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="KEY=V1,V2",
         help="an axis of the grid: embargo=5,10; lists bracketed: estimators=[ridge],[lgbm]; "
-        "mappings braced: costs={commission_bps: 1},{commission_bps: 5}",
+        "mappings braced, each replacing the default whole: "
+        "costs={base: default, commission_bps: 1},{base: default, commission_bps: 5}",
     )
     sweep.add_argument(
         "--dask",

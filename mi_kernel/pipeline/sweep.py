@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from mi_kernel.errors import ConfigError, PipelineError
-from mi_kernel.pipeline.spec import load_pipeline, notebooks_dir
+from mi_kernel.pipeline.spec import notebooks_dir
 from mi_kernel.runstore import RunStore
 
 #: A list value ``[a,b]`` (brackets dropped: the pipeline reads "a,b" as a list) or a mapping
@@ -34,7 +34,8 @@ _GROUP = re.compile(r"\[([^\]]*)\]|(\{[^}]*\})")
 
 
 def parse_axis(pair: str) -> tuple[str, list[str]]:
-    """``key=v1,v2``, ``key=[a,b],[c]`` (list values) or ``key={a: 1},{a: 2}`` (mappings)
+    """``key=v1,v2``, ``key=[a,b],[c]`` (list values) or ``key={a: 1},{a: 2}`` (mappings, each
+    replacing the default whole: ``{base: default, commission_bps: 5}`` for costs)
     -> (key, values)."""
     key, sep, text = pair.partition("=")
     if not sep or not key.strip() or not text.strip():
@@ -45,8 +46,8 @@ def parse_axis(pair: str) -> tuple[str, list[str]]:
         if _GROUP.sub("", text).strip(", ") or not values:
             raise ConfigError(
                 f"sweep axis {pair!r}: list values are bracketed and comma-separated, "
-                "e.g. -p estimators=[ridge],[ridge,lgbm]; mappings are braced, "
-                "e.g. -p costs={commission_bps: 1},{commission_bps: 5}"
+                "e.g. -p estimators=[ridge],[ridge,lgbm]; mappings are braced, e.g. "
+                "-p costs={base: default, commission_bps: 1},{base: default, commission_bps: 5}"
             )
     else:
         values = [v.strip() for v in text.split(",")]
@@ -146,12 +147,13 @@ def run_sweep(
     say = echo or (lambda _m: None)
     store = store or RunStore()
     folder = folder or notebooks_dir()
-    spec = load_pipeline(name, folder)
     variants = grid(axes)
     if not variants:
         raise ConfigError("a sweep needs at least one axis: -p key=v1,v2")
+    from mi_kernel.pipeline.validate import validate_pipeline
+
     for v in variants:
-        spec.resolve_parameters(v)  # an unknown parameter or a bad value: before any run
+        validate_pipeline(name, v, folder)  # a bad parameter or value: before any run
     args = (str(store.root), str(folder), cache)
     say(f"sweep of {name!r}: {len(variants)} variants over {', '.join(variants[0])}")
     results = [_run_variant(name, variants[0], *args)]

@@ -114,16 +114,17 @@ def timeline_chart(manifest: Any) -> Any:
     t = timeline(manifest)
     t["colour"] = t["status"].map(STATUS_COLOURS).fillna("#6e7781")
     order = list(reversed(t["step"]))
-    fig = figure(
-        y_range=order,
-        height=max(220, 26 * len(order) + 70),
-        width=620,
-        title="Timeline (grey: reused from the step cache)",
-        x_axis_label="seconds from the first step",
-        toolbar_location=None,
-        tools="hover",
-        tooltips=[("step", "@step"), ("status", "@status"), ("seconds", "@seconds{0.0}")],
-    )
+    opts: dict[str, Any] = {  # bokeh's figure() takes these as keyword properties
+        "y_range": order,
+        "height": max(220, 26 * len(order) + 70),
+        "width": 620,
+        "title": "Timeline (grey: reused from the step cache)",
+        "x_axis_label": "seconds from the first step",
+        "toolbar_location": None,
+        "tools": "hover",
+        "tooltips": [("step", "@step"), ("status", "@status"), ("seconds", "@seconds{0.0}")],
+    }
+    fig = figure(**opts)
     fig.hbar(
         y="step", left="start", right="end", height=0.6, color="colour", source=ColumnDataSource(t)
     )

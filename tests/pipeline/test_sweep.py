@@ -78,12 +78,8 @@ def test_a_demo_sweep_counts_every_variant_as_a_trial(
     shutil.copytree(source.root, tmp_path / "runs", symlinks=True)
     store = RunStore(tmp_path / "runs")
     base = json.loads((store.sealed_dir(demo[1]) / "_meta/run.json").read_text())["parameters"]
-    rest = (
-        "impact_coef: 0.1, borrow_bps: 50.0, commission_per_share: 0.0, min_commission: 0.0, "
-        "buy_tax_bps: 0.0, sell_tax_bps: 0.0, dividend_tax: 0.0}"
-    )
-    cheap = "{commission_bps: 1.0, spread_bps: 5.0, " + rest  # every rate stated
-    dear = "{commission_bps: 10.0, spread_bps: 25.0, " + rest
+    cheap = "{base: default}"  # the pipeline's own rates
+    dear = "{base: default, commission_bps: 3.0, spread_bps: 10.0}"
     small = {k: base[k] for k in ("symbols", "estimators", "n_splits")}
     axes = [
         f"symbols=[{','.join(small['symbols'])}]",
