@@ -5,6 +5,11 @@ Arrays in, arrays out, no pandas (the pandas layer is :mod:`mi_kernel.backtest.e
 said otherwise. The rules below are the specification; ``tests/backtest/reference_engine.py``
 implements them again, one event at a time, and the tests require identical results.
 
+Compile time (a first call with an empty Numba cache compiles all of this): every helper has
+one signature (no literal ints reach a helper: counters start as a typed int64, constant-laden
+calls are inlined), fill costs travel as tuples, not small arrays, and no array slice is
+assigned (a slice assignment pulls in Numba's string formatting for its error message).
+
 Each bar ``t`` runs these events in this order:
 
 1. **Corporate actions** (ex-date ``t``). Dividend ``div[t, j]`` per share: a long receives
@@ -183,13 +188,13 @@ _LIMIT_TOL = 1e-9  # a limit is breached when exceeded by more than this
 @njit(cache=True)
 def _fill_costs(
     q: float, p: float, adv: float, sigma: float, cp: np.ndarray, before: float
-) -> np.ndarray:
-    out = np.zeros(4)
-    out[0] = commission_fee(q, p, cp[P_SHARE], cp[P_BPS], cp[P_MIN])
-    out[1] = spread_fee(q, p, cp[P_SPREAD])
-    out[2] = impact_fee(q, p, adv, sigma, cp[P_IMPACT], before)
-    out[3] = tax_fee(q, p, cp[P_BUY_TAX], cp[P_SELL_TAX])
-    return out
+) -> tuple[float, float, float, float]:
+    return (
+        commission_fee(q, p, cp[P_SHARE], cp[P_BPS], cp[P_MIN]),
+        spread_fee(q, p, cp[P_SPREAD]),
+        impact_fee(q, p, adv, sigma, cp[P_IMPACT], before),
+        tax_fee(q, p, cp[P_BUY_TAX], cp[P_SELL_TAX]),
+    )
 
 
 @njit(cache=True)
@@ -354,7 +359,9 @@ def run_engine(
     positions = np.zeros((n_t, n_a))
     traded, unfilled = np.zeros(n_t), np.zeros(n_t)
     fills = np.zeros((max(16, n_a), _FILL_COLS))
-    n_f = 0
+    # Counters start as a typed int64, not as the literal 0: Numba would compile every helper
+    # they reach once more for the type Literal[int](0) (see _event for the same with constants).
+    n_f = int(np.int64(0))
     cap_left = np.zeros(n_a)
     borrow_left = np.zeros(n_a)
     px = np.zeros(n_a)
@@ -365,7 +372,8 @@ def run_engine(
     ps = np.array([initial_capital, 0.0, -1.0, -1.0])  # policy state (S_* slots)
     gross_out, scale_out = np.zeros(n_t), np.ones(n_t)
     events = np.zeros((16, _EVENT_COLS))
-    n_e = 0
+    n_e = int(np.int64(0))
+    eq_ref = np.zeros(n_c)
     for t in range(n_t):
         # 1. corporate actions
         for j in range(n_a):
@@ -398,7 +406,8 @@ def run_engine(
         for j in range(n_a):
             p = open_[t, j] if fill_at == 0 else close[t, j]
             px[j] = p if not np.isnan(p) else last[j]
-        eq_ref = cash.copy()
+        for c in range(n_c):
+            eq_ref[c] = cash[c]
         for j in range(n_a):
             if shares[j] != 0.0:
                 eq_ref[j if sleeves else 0] += shares[j] * px[j]
@@ -515,44 +524,25 @@ def run_engine(
                     if take <= 0.0:
                         continue
                     cap_left[j] -= take
-                    if buying:
-                        fills, n_f = _book(
-                            t,
-                            j,
-                            float(k),
-                            take,
-                            price,
-                            a,
-                            sigma[t, j],
-                            cp,
-                            sleeves,
-                            cash,
-                            shares,
-                            costs,
-                            fills,
-                            n_f,
-                            traded,
-                            bar_q,
-                        )
-                    else:
-                        fills, n_f = _book(
-                            t,
-                            j,
-                            float(k),
-                            -take,
-                            price,
-                            a,
-                            sigma[t, j],
-                            cp,
-                            sleeves,
-                            cash,
-                            shares,
-                            costs,
-                            fills,
-                            n_f,
-                            traded,
-                            bar_q,
-                        )
+                    fills, n_f = _book(
+                        t,
+                        j,
+                        float(k),
+                        take if buying else -take,
+                        price,
+                        a,
+                        sigma[t, j],
+                        cp,
+                        sleeves,
+                        cash,
+                        shares,
+                        costs,
+                        fills,
+                        n_f,
+                        traded,
+                        bar_q,
+                    )
+                    if not buying:
                         borrow_left[j] -= max(take - max(shares[j] + take, 0.0), 0.0)
                     o_rem[k] += take if not buying else -take
                     if abs(o_rem[k]) <= 0.0:
@@ -633,8 +623,12 @@ def run_engine(
 
 @njit(cache=True)
 def _grow(fills: np.ndarray) -> np.ndarray:
+    # element loops, not slice assignment: a slice assignment compiles Numba's
+    # shape-mismatch message formatting (strings, about 2 s of a cold compile)
     bigger = np.zeros((2 * fills.shape[0], fills.shape[1]))
-    bigger[: fills.shape[0]] = fills
+    for i in range(fills.shape[0]):
+        for c in range(fills.shape[1]):
+            bigger[i, c] = fills[i, c]
     return bigger
 
 
@@ -658,20 +652,20 @@ def _book(
     bar_q: np.ndarray,
 ) -> tuple[np.ndarray, int]:
     """Execute one fill of ``q`` shares of asset ``j`` at ``p``; append it to ``fills``."""
-    fc = _fill_costs(q, p, adv, sigma, cp, bar_q[j])
+    comm, spread, impact, tax = _fill_costs(q, p, adv, sigma, cp, bar_q[j])
     bar_q[j] += abs(q)
     c = j if sleeves else 0
-    cash[c] -= q * p + fc.sum()
+    cash[c] -= q * p + (comm + spread + impact + tax)
     shares[j] += q
-    costs[C_COMM, t] += fc[0]
-    costs[C_SPREAD, t] += fc[1]
-    costs[C_IMPACT, t] += fc[2]
-    costs[C_TAX, t] += fc[3]
+    costs[C_COMM, t] += comm
+    costs[C_SPREAD, t] += spread
+    costs[C_IMPACT, t] += impact
+    costs[C_TAX, t] += tax
     traded[t] += abs(q * p)
     if n_f >= fills.shape[0]:
         fills = _grow(fills)
     fills[n_f, 0], fills[n_f, 1], fills[n_f, 2], fills[n_f, 3], fills[n_f, 4] = t, j, k, q, p
-    fills[n_f, 5:9] = fc
+    fills[n_f, 5], fills[n_f, 6], fills[n_f, 7], fills[n_f, 8] = comm, spread, impact, tax
     return fills, n_f + 1
 
 
@@ -695,7 +689,8 @@ def _target_need(
         q = buy_q[j] * scale[c]
         if q > 0.0:
             a = adv[t, j] if not np.isnan(adv[t, j]) else volume[t, j]
-            need[c] += q * buy_p[j] + _fill_costs(q, buy_p[j], a, sigma[t, j], cp, bar_q[j]).sum()
+            comm, spread, impact, tax = _fill_costs(q, buy_p[j], a, sigma[t, j], cp, bar_q[j])
+            need[c] += q * buy_p[j] + (comm + spread + impact + tax)
     return need
 
 
@@ -777,7 +772,9 @@ def _buy_targets(
 
 
 # -- risk policies (events 2, 3 and 7) ------------------------------------------------------
-@njit(cache=True)
+# Inlined where it is called: its callers pass event codes and assets as constants, and
+# Numba compiles a separate function for every literal argument (18 of them) otherwise.
+@njit(cache=True, inline="always")
 def _event(
     events: np.ndarray, n_e: int, t: int, kind: int, j: int, value: float, limit: float
 ) -> tuple[np.ndarray, int]:

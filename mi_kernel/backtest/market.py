@@ -151,20 +151,9 @@ class Market:
             Treat a symbol whose bars stop before the clock ends as delisted on its last bar.
         """
         validate(bars, "bars")
-        if bars.duplicated(["ts", "symbol"]).any():
-            raise DataError("bars have duplicate (ts, symbol) rows; run the quality gate first")
+        ts, symbols, px = _bar_panels(bars)
         if window < 2:
             raise ConfigError(f"window must be at least 2 bars, got {window}")
-        wide = {
-            c: bars.pivot(index="ts", columns="symbol", values=c).sort_index()
-            for c in ("open", "high", "low", "close", "volume")
-        }
-        ts = pd.DatetimeIndex(wide["close"].index)
-        symbols = sorted(str(s) for s in wide["close"].columns)
-        px = {
-            c: np.ascontiguousarray(wide[c].reindex(columns=symbols).to_numpy(dtype="float64"))
-            for c in wide
-        }
         has_bar = np.isfinite(px["close"])
         volume = np.where(has_bar, np.nan_to_num(px["volume"], nan=0.0), 0.0)
         n_t, n_a = px["close"].shape
@@ -204,6 +193,31 @@ class Market:
         return market.replace(adv=adv, sigma=sigma)
 
 
+def _bar_panels(bars: pd.DataFrame) -> tuple[pd.DatetimeIndex, list[str], dict[str, Array]]:
+    """The clock, the symbols and the (T, N) OHLCV panels of a bars table (any row order).
+
+    Each row is placed at its (ts, symbol) cell: the clock is the sorted union of the rows'
+    timestamps, the symbols are sorted, cells without a row are NaN. This is what a pivot
+    per field gives, without building a MultiIndex five times.
+    """
+    if bars["ts"].isna().any():
+        raise DataError("bars have rows without a timestamp (NaT); run the quality gate first")
+    row, stamps = pd.factorize(bars["ts"], sort=True)
+    col, names = pd.factorize(bars["symbol"].astype(str), sort=True)
+    n_t, n_a = len(stamps), len(names)
+    flat = np.asarray(row, dtype=np.intp) * n_a + np.asarray(col, dtype=np.intp)
+    seen = np.zeros(n_t * n_a, dtype=bool)
+    seen[flat] = True
+    if int(seen.sum()) != len(bars):
+        raise DataError("bars have duplicate (ts, symbol) rows; run the quality gate first")
+    px = {}
+    for c in ("open", "high", "low", "close", "volume"):
+        panel = np.full(n_t * n_a, np.nan)
+        panel[flat] = bars[c].to_numpy(dtype="float64")
+        px[c] = panel.reshape(n_t, n_a)
+    return pd.DatetimeIndex(stamps, name="ts"), [str(s) for s in names], px
+
+
 def trailing_liquidity(market: Market, window: int) -> tuple[Array, Array]:
     """ADV and daily volatility from the ``window`` bars *before* each bar (no look-ahead).
 
@@ -213,14 +227,33 @@ def trailing_liquidity(market: Market, window: int) -> tuple[Array, Array]:
     """
     has_bar = np.isfinite(market.close)
     vol = pd.DataFrame(np.where(has_bar, market.volume, np.nan))
-    adv = vol.rolling(window, min_periods=1).mean().shift(1).to_numpy()
+    adv = _before(vol.rolling(window, min_periods=1).mean().to_numpy())
     ret = pd.DataFrame(np.where(has_bar, market.total_return(), np.nan))
-    sigma = ret.rolling(window, min_periods=2).std().shift(1)
-    median = sigma.median(axis=1).to_numpy()[:, None]
-    values = sigma.to_numpy()
-    values = np.where(np.isnan(values), median, values)
-    filled = np.where(np.isnan(values), DEFAULT_SIGMA, values)
-    return np.ascontiguousarray(adv), np.ascontiguousarray(filled)
+    sigma = _before(ret.rolling(window, min_periods=2).std().to_numpy())
+    values = np.where(np.isnan(sigma), _row_median(sigma)[:, None], sigma)
+    return adv, np.where(np.isnan(values), DEFAULT_SIGMA, values)
+
+
+def _before(a: Array) -> Array:
+    """Row ``t`` of the result is row ``t - 1`` of ``a`` (NaN first); C-ordered."""
+    out = np.full(a.shape, np.nan)
+    out[1:] = a[:-1]
+    return out
+
+
+def _row_median(a: Array) -> Array:
+    """Median of each row's non-NaN values (NaN for none): ``np.nanmedian(a, axis=1)``.
+
+    The same numbers (the middle value, or the mean of the two middle values), from one
+    sort of the panel instead of a Python-level loop over its rows.
+    """
+    n = (~np.isnan(a)).sum(axis=1)
+    ranked = np.sort(a, axis=1)  # NaN last
+    rows = np.arange(a.shape[0])
+    hi, lo = ranked[rows, n // 2], ranked[rows, (n - 1) // 2]  # n = 0: masked below
+    with np.errstate(invalid="ignore"):  # inf and -inf in the middle: NaN, as nanmedian
+        mid = (lo + hi) / 2
+    return np.where(n > 0, np.where(n % 2 == 1, hi, mid), np.nan)
 
 
 def _ffill(a: Array) -> Array:

@@ -31,7 +31,6 @@ from mi_kernel.features.inputs import FeatureInputs, feature_inputs
 from mi_kernel.features.panel import SessionIndex
 from mi_kernel.features.recipes import Recipe, get_recipe
 from mi_kernel.schemas import validate
-from mi_kernel.schemas.tables import to_utc
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -60,16 +59,13 @@ def to_panel(bars: pd.DataFrame, chunks: Mapping[str, int] | None = None) -> xr.
     missing = [c for c in ("ts", "symbol", "close") if c not in bars.columns]
     if missing:
         raise DataError(f"to_panel needs bars columns {missing}; it has {list(bars.columns)}")
-    frame = bars.assign(ts=to_utc(bars["ts"]).to_numpy(), symbol=bars["symbol"].astype(str))
-    frame = frame.sort_values(["symbol", "ts"], kind="stable").reset_index(drop=True)
-    if frame.duplicated(["symbol", "ts"]).any():
-        raise DataError("to_panel found duplicate (ts, symbol) rows; deduplicate the bars first")
-    idx = SessionIndex.from_sorted(frame["ts"], frame["symbol"])
+    idx, order = SessionIndex.from_long(bars["ts"], bars["symbol"])
+    rows = slice(None) if order is None else order  # the index's rows in table order
     dims = ("time", "symbol")
     data = {
-        f: (dims, idx.to_dates(pd.to_numeric(frame[f]).to_numpy(dtype="float64")))
+        f: (dims, idx.to_dates(pd.to_numeric(bars[f]).to_numpy(dtype="float64")[rows]))
         for f in _FIELDS
-        if f in frame.columns
+        if f in bars.columns
     }
     coords = {"time": idx.dates.tz_localize(None), "symbol": idx.symbols.astype(str)}
     panel = xr.Dataset({**data, "bar": (dims, idx.mask())}, coords=coords)

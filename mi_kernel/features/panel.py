@@ -22,6 +22,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from mi_kernel.errors import DataError
+from mi_kernel.schemas.tables import to_utc
 
 Array = NDArray[np.float64]
 IntArray = NDArray[np.intp]
@@ -56,18 +57,74 @@ class SessionIndex:
         """Build the index of a table already sorted by (symbol, ts) without duplicates."""
         sym_codes, symbols = pd.factorize(symbol, sort=True)
         date_codes, dates = pd.factorize(ts, sort=True)
+        return cls._from_codes(
+            np.asarray(symbols, dtype=object),
+            pd.DatetimeIndex(dates),
+            np.asarray(sym_codes, dtype=np.intp),
+            np.asarray(date_codes, dtype=np.intp),
+        )
+
+    @classmethod
+    def from_long(cls, ts: pd.Series, symbol: pd.Series) -> tuple[SessionIndex, IntArray | None]:
+        """Build the index of a long table in any row order, without a Python object per row.
+
+        Parameters
+        ----------
+        ts : Series, shape (n_rows,)
+            Timestamps, compared in UTC (naive = UTC), any unit or time zone.
+        symbol : Series, shape (n_rows,)
+            Symbols, compared as ``str``.
+
+        Returns
+        -------
+        index : SessionIndex
+            Index of the rows sorted by (symbol, ts); ``dates`` are tz-aware UTC nanoseconds.
+        order : ndarray of int, shape (n_rows,), or None
+            Row ``i`` of the index is row ``order[i]`` of the table; None when the table is
+            already sorted (the index then follows its rows).
+
+        Raises
+        ------
+        DataError
+            On a missing timestamp (NaT) or duplicate (ts, symbol) rows.
+        """
+        stamps = pd.DatetimeIndex(to_utc(ts).dt.as_unit("ns"))
+        if stamps.hasnans:
+            missing = np.count_nonzero(stamps.isna())
+            raise DataError(f"{missing} row(s) have no timestamp (NaT); drop or fill them")
+        sym_codes, symbols = pd.factorize(pd.Series(symbol).astype(str), sort=True)
+        date_codes, dates = pd.factorize(stamps.asi8, sort=True)
         sym = np.asarray(sym_codes, dtype=np.intp)
+        date = np.asarray(date_codes, dtype=np.intp)
+        cell = sym * len(dates) + date  # increases with (symbol, ts)
+        order = None if bool(np.all(cell[1:] >= cell[:-1])) else np.argsort(cell, kind="stable")
+        if order is not None:
+            sym, date, cell = sym[order], date[order], cell[order]
+        dup = np.flatnonzero(cell[1:] == cell[:-1])
+        if len(dup):
+            first = f"{symbols[sym[dup[0]]]} at {pd.Timestamp(dates[date[dup[0]]], tz='UTC')}"
+            raise DataError(
+                f"{len(dup)} duplicate (ts, symbol) row(s), e.g. {first}; deduplicate the "
+                "table first (the quality step does)"
+            )
+        index = cls._from_codes(
+            np.asarray(symbols, dtype=object),
+            pd.DatetimeIndex(np.asarray(dates).view("datetime64[ns]")).tz_localize("UTC"),
+            sym,
+            date,
+        )
+        return index, order
+
+    @classmethod
+    def _from_codes(
+        cls, symbols: NDArray[np.object_], dates: pd.DatetimeIndex, sym: IntArray, date: IntArray
+    ) -> SessionIndex:
+        """Number each row's session from its symbol code (rows sorted by symbol, then ts)."""
         n = len(sym)
         starts = np.flatnonzero(np.r_[True, sym[1:] != sym[:-1]]) if n else np.array([], int)
         lengths = np.diff(np.r_[starts, n])
         session = np.arange(n, dtype=np.intp) - np.repeat(starts, lengths)
-        return cls(
-            symbols=np.asarray(symbols, dtype=object),
-            dates=pd.DatetimeIndex(dates),
-            sym=sym,
-            session=session.astype(np.intp),
-            date=np.asarray(date_codes, dtype=np.intp),
-        )
+        return cls(symbols=symbols, dates=dates, sym=sym, session=session, date=date)
 
     @property
     def n_sessions(self) -> int:

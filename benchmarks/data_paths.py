@@ -1,0 +1,599 @@
+"""Data-path benchmark (issue 11 §6): the reshaping around the kernels, before vs after.
+
+One run, one synthetic market (``mi_kernel.data.synthetic``: 500 symbols x 5,000 business
+days of raw daily bars by default, no new listings, so 500 symbols; delistings leave symbols
+without bars at the end), four measures, each as "before" (the old approach, reimplemented
+here in plain pandas, or the old kernel source from git) vs "after" (the platform now):
+
+1. **panel build**: ``features.to_panel`` vs the object-based reference (timestamps converted
+   to Python objects, the frame sorted and checked by pandas); target <= 0.5 s;
+2. **market build**: ``backtest.Market.from_bars`` vs the reference with a ``pivot`` per
+   field and pandas' shift / row median for the trailing liquidity; target <= 0.3 s;
+3. **factor process peak memory**: a fresh process that loads the bars with the platform's
+   loader (before: as it was, Arrow's freed memory kept), builds the panel (reference or
+   platform) and computes the 20 factors of ``benchmarks/factors.py``; its peak resident set
+   (``VmHWM``); target <= 1 GB;
+4. **engine first call, empty Numba cache**: a fresh process with an empty
+   ``NUMBA_CACHE_DIR`` runs its first ``backtest.simulate`` (a tiny market, every order type
+   and a risk policy, so the whole kernel compiles) with the old kernel
+   (``mi_kernel/backtest/_engine.py`` at ``--engine-before``) or the platform's; target <= 3 s.
+
+Every "after" result is checked identical to its "before" (values, dtypes, index). Times
+of 1 and 2 are the median of ``--repeats`` warm calls; the 20 factors on the panel and a
+simulation on the market are shown for scale.
+
+Reproduce::
+
+    .venv/bin/python benchmarks/data_paths.py                 # full size, writes data_paths.md
+    .venv/bin/python benchmarks/data_paths.py --symbols 50 --days 600 --no-write
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+ENGINE_BEFORE = "47cfe58"  # the last commit with the old kernel
+FIELDS = ("open", "high", "low", "close", "volume")
+MOM, VOL, DVOL, MRZ = (20, 60, 252), (20, 60, 120, 252), (20, 60), (20, 60)
+VZ, AMI, BETA = (20, 60), (20, 60), (60, 252)
+
+
+# -- the old approaches, in plain pandas ------------------------------------------------------
+def before_to_panel(bars: pd.DataFrame) -> Any:
+    """to_panel as it was: UTC timestamps as Python objects, a pandas sort and duplicate check."""
+    import xarray as xr
+
+    from mi_kernel.errors import DataError
+    from mi_kernel.features.panel import SessionIndex
+    from mi_kernel.schemas.tables import to_utc
+
+    frame = bars.assign(ts=to_utc(bars["ts"]).to_numpy(), symbol=bars["symbol"].astype(str))
+    frame = frame.sort_values(["symbol", "ts"], kind="stable").reset_index(drop=True)
+    if frame.duplicated(["symbol", "ts"]).any():
+        raise DataError("to_panel found duplicate (ts, symbol) rows; deduplicate the bars first")
+    idx = SessionIndex.from_sorted(frame["ts"], frame["symbol"])
+    dims = ("time", "symbol")
+    data = {
+        f: (dims, idx.to_dates(pd.to_numeric(frame[f]).to_numpy(dtype="float64")))
+        for f in FIELDS
+        if f in frame.columns
+    }
+    coords = {"time": idx.dates.tz_localize(None), "symbol": idx.symbols.astype(str)}
+    panel = xr.Dataset({**data, "bar": (dims, idx.mask())}, coords=coords)
+    panel.attrs["time_zone"] = "UTC"
+    return panel
+
+
+def before_from_bars(bars: pd.DataFrame, window: int = 20) -> Any:
+    """Market.from_bars (bars only) as it was: a pivot per field, pandas shift and median."""
+    from mi_kernel.backtest import market as M
+    from mi_kernel.errors import DataError
+
+    M.validate(bars, "bars")
+    if bars.duplicated(["ts", "symbol"]).any():
+        raise DataError("bars have duplicate (ts, symbol) rows; run the quality gate first")
+    wide = {c: bars.pivot(index="ts", columns="symbol", values=c).sort_index() for c in FIELDS}
+    ts = pd.DatetimeIndex(wide["close"].index)
+    symbols = sorted(str(s) for s in wide["close"].columns)
+    px = {
+        c: np.ascontiguousarray(wide[c].reindex(columns=symbols).to_numpy(dtype="float64"))
+        for c in wide
+    }
+    has_bar = np.isfinite(px["close"])
+    volume = np.where(has_bar, np.nan_to_num(px["volume"], nan=0.0), 0.0)
+    n_t, n_a = px["close"].shape
+    delist = np.zeros((n_t, n_a), dtype=bool)
+    if n_t:
+        last = n_t - 1 - np.argmax(has_bar[::-1], axis=0)
+        gone = has_bar.any(axis=0) & (last < n_t - 1)
+        delist[last[gone], np.flatnonzero(gone)] = True
+    members, warnings = M._membership(None, ts, symbols)
+    years = np.zeros(n_t)
+    if n_t > 1:
+        years[1:] = np.diff(ts.asi8) / (365.25 * 86_400e9)
+    zeros = np.zeros((n_t, n_a))
+    market = M.Market(
+        ts, symbols, px["open"], px["high"], px["low"], px["close"], volume, np.ones((n_t, n_a)),
+        zeros, delist, zeros.copy(), has_bar, members, zeros, zeros,
+        M._borrow(np.inf, ts, symbols), years, warnings,
+    )  # fmt: skip
+    vol = pd.DataFrame(np.where(has_bar, market.volume, np.nan))
+    adv = vol.rolling(window, min_periods=1).mean().shift(1).to_numpy()
+    ret = pd.DataFrame(np.where(has_bar, market.total_return(), np.nan))
+    sigma = ret.rolling(window, min_periods=2).std().shift(1)
+    median = sigma.median(axis=1).to_numpy()[:, None]
+    values = sigma.to_numpy()
+    values = np.where(np.isnan(values), median, values)
+    filled = np.where(np.isnan(values), M.DEFAULT_SIGMA, values)
+    return market.replace(adv=np.ascontiguousarray(adv), sigma=np.ascontiguousarray(filled))
+
+
+# -- checks -----------------------------------------------------------------------------------
+def same_panel(a: Any, b: Any) -> bool:
+    import xarray as xr
+
+    xr.testing.assert_identical(a, b)
+    return all(a[v].dtype == b[v].dtype for v in b.variables)
+
+
+def same_market(a: Any, b: Any) -> bool:
+    import dataclasses
+
+    pd.testing.assert_index_equal(a.ts, b.ts, exact=True)
+    ok = a.symbols == b.symbols and a.warnings == b.warnings
+    for f in dataclasses.fields(a):
+        if f.name not in ("ts", "symbols", "warnings"):
+            x, y = getattr(a, f.name), getattr(b, f.name)
+            ok &= x.dtype == y.dtype and bool(np.array_equal(x, y, equal_nan=True))
+    return bool(ok)
+
+
+# -- helpers ----------------------------------------------------------------------------------
+def config(args: argparse.Namespace, listing_rate: float | None = None) -> Any:
+    from mi_kernel.data.synthetic import SyntheticConfig
+
+    rate = args.listing_rate if listing_rate is None else listing_rate
+    return SyntheticConfig(n_symbols=args.symbols, n_days=args.days, listing_rate=rate, seed=7)
+
+
+def build_paths(bars: pd.DataFrame, repeats: int) -> dict[str, Any]:
+    """Measures 1 and 2 on ``bars``: median warm seconds before / after, identical or not."""
+    from mi_kernel.backtest import Market
+    from mi_kernel.features import to_panel
+
+    out: dict[str, Any] = {}
+    out["panel_before"], p_old = timed(lambda: before_to_panel(bars), repeats)
+    out["panel_after"], out["panel"] = timed(lambda: to_panel(bars), repeats)
+    same = same_panel(out["panel"], p_old)
+    shuffled = bars.sample(frac=1.0, random_state=0)
+    out["panel_shuffled"], p_shuf = timed(lambda: to_panel(shuffled), 1)
+    out["panel_same"] = same and same_panel(p_shuf, p_old)
+    del p_old, p_shuf
+    out["market_before"], m_old = timed(lambda: before_from_bars(bars), repeats)
+    out["market_after"], out["market"] = timed(lambda: Market.from_bars(bars), repeats)
+    out["market_same"] = same_market(out["market"], m_old)
+    return out
+
+
+def recipe() -> Any:
+    """The 20 factors of benchmarks/factors.py (defined here: that module imports polars)."""
+    from mi_kernel.features import Recipe
+    from mi_kernel.features import specs as S
+
+    features = (
+        *(S.momentum(w) for w in MOM),
+        S.momentum(252, skip=21, name="mom_12_1"),
+        *(S.volatility(w) for w in VOL),
+        *(S.downside_vol(w) for w in DVOL),
+        *(S.zscore(w) for w in MRZ),
+        *(S.volume_z(w) for w in VZ),
+        *(S.amihud(w) for w in AMI),
+        *(S.beta(w) for w in BETA),
+        *(S.idio_vol(w) for w in BETA),
+    )
+    return Recipe("bench20", "1", features, ranks=False)
+
+
+def monthly_weights(market: Any) -> pd.DataFrame:
+    """Equal weights over the symbols with a bar on each month's last bar (a wide panel)."""
+    close = market.panel("close")
+    ends = close.groupby(close.index.tz_localize(None).to_period("M")).tail(1)
+    held = ends.notna()
+    return held.div(held.sum(axis=1), axis=0).where(held)
+
+
+def timed(fn: Callable[[], Any], repeats: int) -> tuple[float, Any]:
+    out = fn()  # warm: imports, first-call caches
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), out
+
+
+def child(args: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
+    proc = subprocess.run(
+        [sys.executable, __file__, *args],
+        capture_output=True,
+        text=True,
+        env=env or os.environ.copy(),
+        cwd=ROOT,
+        timeout=600,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"child {args} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _status_mb(key: str) -> float:
+    """A memory line of /proc/self/status in MB (VmHWM: peak resident set, VmRSS: now).
+
+    The peak is read here, not from ``getrusage``: a child's ``ru_maxrss`` starts from its
+    parent's resident set at the fork, so a large parent would raise every child's peak.
+    """
+    line = next(x for x in Path("/proc/self/status").read_text().splitlines() if key in x)
+    return int(line.split()[1]) / 1024
+
+
+# -- child processes --------------------------------------------------------------------------
+class _ArrowKeepingFreedMemory:
+    """pyarrow, except that releasing the memory pool's unused memory does nothing."""
+
+    def __init__(self, module: Any) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._module, name)
+
+    def default_memory_pool(self) -> Any:
+        return self
+
+    def release_unused(self) -> None:
+        """Keep it, as the synthetic reader did before it released the pool."""
+
+
+def factor_process(args: argparse.Namespace) -> dict[str, Any]:
+    """Load the bars, build the panel (old or new way), compute the 20 factors."""
+    from mi_kernel.data.synthetic import load
+    from mi_kernel.features import compute_panel, to_panel
+
+    if args.child == "factor-before":  # the loader as it was: Arrow keeps its freed memory
+        import mi_kernel.data.synthetic.reader as reader
+
+        reader.pa = _ArrowKeepingFreedMemory(reader.pa)  # type: ignore[assignment]
+    imports = _status_mb("VmRSS")
+    bars = load("bars", config(args), cache_dir=Path(args.cache_dir))
+    loaded = _status_mb("VmHWM")
+    build = before_to_panel if args.child == "factor-before" else to_panel
+    panel = build(bars)
+    out = compute_panel(panel, recipe())
+    assert len(out.data_vars) == 20
+    return {"imports_mb": imports, "load_peak_mb": loaded, "peak_mb": _status_mb("VmHWM")}
+
+
+def engine_first_call(args: argparse.Namespace) -> dict[str, Any]:
+    """First simulate() of this process (NUMBA_CACHE_DIR set by the parent)."""
+    import importlib.util
+
+    import mi_kernel.backtest.engine as engine
+    from mi_kernel.backtest import Costs, Market
+    from mi_kernel.risk.policies import Derisk, Policies
+    from mi_kernel.schemas import conform
+
+    if args.kernel != "platform":  # the old kernel, compiled from its source file
+        spec = importlib.util.spec_from_file_location("old_engine_kernel", args.kernel)
+        assert spec is not None and spec.loader is not None
+        kernel = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(kernel)
+        engine.run_engine = kernel.run_engine
+    days = pd.bdate_range("2024-01-01", periods=30, tz="UTC")
+    rng = np.random.default_rng(0)
+    close = 10.0 * np.exp(np.cumsum(rng.normal(0, 0.02, (30, 3)), axis=0))
+    bars = conform(
+        pd.DataFrame(
+            {
+                "ts": np.repeat(days, 3),
+                "symbol": ["A", "B", "C"] * 30,
+                "open": close.ravel(),
+                "high": close.ravel() * 1.01,
+                "low": close.ravel() * 0.99,
+                "close": close.ravel(),
+                "volume": 1e5,
+            }
+        ),
+        "bars",
+    )
+    orders = conform(
+        pd.DataFrame(
+            {
+                "ts": days[2],
+                "symbol": ["A", "B", "C"],
+                "quantity": [50.0, -50.0, 30.0],
+                "order_type": ["limit", "stop", "iceberg"],
+                "limit_price": [9.9, np.nan, 10.1],
+                "stop_price": [np.nan, 9.5, np.nan],
+                "display": [np.nan, np.nan, 10.0],
+                "expires": pd.NaT,
+            }
+        ),
+        "orders",
+    )
+    weights = pd.DataFrame({"A": [0.4, 0.2], "B": [-0.3, 0.1]}, index=days[[1, 15]])
+    market = Market.from_bars(bars)
+    policies = Policies(derisk=Derisk(schedule=((0.05, 0.5),)))
+
+    def run() -> Any:
+        return engine.simulate(
+            weights, market, Costs.defaults(), 1e5, orders=orders, policies=policies
+        )
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    first = run()
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    t0 = time.perf_counter()
+    run()
+    return {
+        "wall": wall,
+        "cpu": cpu,
+        "warm": time.perf_counter() - t0,
+        "equity": float(first.equity.iloc[-1]),
+        "fills": len(first.trades),
+        "costs": float(first.costs.to_numpy().sum()),
+    }
+
+
+# -- the benchmark ----------------------------------------------------------------------------
+def old_kernel(rev: str, folder: Path) -> Path:
+    source = subprocess.run(
+        ["git", "show", f"{rev}:mi_kernel/backtest/_engine.py"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    ).stdout
+    path = folder / "old_engine_kernel.py"
+    path.write_text(source)
+    return path
+
+
+def engine_probes(args: argparse.Namespace, work: Path) -> dict[str, list[dict[str, Any]]]:
+    """First calls in fresh processes, each into its own empty Numba cache, then one with the
+    platform's cache left on disk by the last of them."""
+    out: dict[str, list[dict[str, Any]]] = {"before": [], "after": [], "after_cached": []}
+    kernels = {"before": str(old_kernel(args.engine_before, work)), "after": "platform"}
+    cache = ""
+    for i in range(args.compile_repeats):
+        for key, kernel in kernels.items():
+            cache = tempfile.mkdtemp(prefix=f"numba-{key}-{i}-", dir=work)
+            env = {**os.environ, "NUMBA_CACHE_DIR": cache}
+            out[key].append(child(["--child", "engine", "--kernel", kernel], env))
+    env = {**os.environ, "NUMBA_CACHE_DIR": cache}  # the platform's, compiled just now
+    out["after_cached"].append(child(["--child", "engine", "--kernel", "platform"], env))
+    return out
+
+
+def fmt_row(name: str, before: float, after: float, unit: str, target: str, met: str) -> str:
+    digits = 0 if unit == "MB" else 3 if before < 10 else 2
+    b, a = f"{before:,.{digits}f}", f"{after:,.{digits}f}"
+    return f"| {name} | {b} {unit} | {a} {unit} | {before / after:.1f}x | {target} | {met} |"
+
+
+def yes(ok: bool) -> str:
+    return "yes" if ok else "**no**"
+
+
+def run(args: argparse.Namespace) -> str:
+    from mi_kernel.backtest import Costs, simulate
+    from mi_kernel.data.synthetic import load
+    from mi_kernel.features import compute_panel
+
+    load_start = os.getloadavg()[0]
+    cfg = config(args)
+    t0 = time.perf_counter()
+    bars = load("bars", cfg, cache_dir=Path(args.cache_dir))
+    load_s = time.perf_counter() - t0
+    n_sym = bars["symbol"].nunique()
+    # 1 and 2: panel and market
+    paths = build_paths(bars, args.repeats)
+    panel_before, panel_after = paths["panel_before"], paths["panel_after"]
+    market_before, market_after = paths["market_before"], paths["market_after"]
+    factors_s, _ = timed(lambda: compute_panel(paths["panel"], recipe()), args.repeats)
+    m_new = paths.pop("market")
+    paths.pop("panel")
+    weights = monthly_weights(m_new)
+    sim_s, result = timed(lambda: simulate(weights, m_new, Costs.defaults(), 1e6), args.repeats)
+    # 3. memory, in fresh processes (a first one, not shown, fills the feature kernels' cache)
+    base = ["--symbols", str(args.symbols), "--days", str(args.days)]
+    base += ["--listing-rate", str(args.listing_rate), "--cache-dir", args.cache_dir]
+    child(["--child", "factor-after", *base])
+    mem = {k: child(["--child", f"factor-{k}", *base]) for k in ("before", "after")}
+    # 4. engine compile
+    probes = engine_probes(args, Path(args.cache_dir))
+    eb = statistics.median(p["wall"] for p in probes["before"])
+    ea = statistics.median(p["wall"] for p in probes["after"])
+    cb = statistics.median(p["cpu"] for p in probes["before"])
+    ca = statistics.median(p["cpu"] for p in probes["after"])
+    keys = ("equity", "fills", "costs")
+    engine_same = all(
+        [p[k] for k in keys] == [probes["before"][0][k] for k in keys]
+        for p in probes["before"] + probes["after"] + probes["after_cached"]
+    )
+    # 1 and 2 again, on the market with its default listing rate (more symbols, more gaps)
+    other_cfg = config(args, args.also_listing_rate)
+    other_bars = load("bars", other_cfg, cache_dir=Path(args.cache_dir))
+    other = build_paths(other_bars, args.repeats)
+    load_end = os.getloadavg()[0]
+    gb = 1024.0
+    rows = [
+        fmt_row("1. panel build (`to_panel`)", panel_before, panel_after, "s", "<= 0.5 s",
+                yes(panel_after <= 0.5)),
+        fmt_row("2. market build (`Market.from_bars`)", market_before, market_after, "s",
+                "<= 0.3 s", yes(market_after <= 0.3)),
+        fmt_row("3. factor process, peak RSS", mem["before"]["peak_mb"], mem["after"]["peak_mb"],
+                "MB", "<= 1 GB (1,024 MB)", yes(mem["after"]["peak_mb"] <= gb)),
+        fmt_row("4. engine first call, empty Numba cache (wall)", eb, ea, "s", "<= 3 s",
+                yes(ea <= 3.0)),
+        fmt_row("4. the same, CPU seconds of the call", cb, ca, "s", "", ""),
+    ]  # fmt: skip
+    import numba
+
+    machine = (
+        f"{platform.machine()}, {os.cpu_count()} cores, Linux {platform.release()}; Python "
+        f"{sys.version.split()[0]}, numpy {np.__version__}, pandas {pd.__version__}, numba "
+        f"{numba.__version__}"
+    )
+    head = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+    ).stdout.strip()
+    cached = probes["after_cached"][0]
+    lines = [
+        f"Synthetic market: {args.symbols} symbols x {args.days:,} business days, listing rate "
+        f"{args.listing_rate} (seed 7): {len(bars):,} daily bars of {n_sym} symbols "
+        f"(loaded in {load_s:.1f} s). Times of 1 and 2: median of {args.repeats} warm calls.\n",
+        "| measure | before (old approach) | after (platform) | before / after | target | met |",
+        "| --- | --- | --- | --- | --- | --- |",
+        *rows,
+        "",
+        f"The same market with its default listing rate ({args.also_listing_rate} a year): "
+        f"{len(other_bars):,} bars of {other_bars['symbol'].nunique()} symbols, a "
+        f"{args.days:,} x {other_bars['symbol'].nunique()} panel.\n",
+        "| measure | before | after | before / after | target | met |",
+        "| --- | --- | --- | --- | --- | --- |",
+        fmt_row(
+            "1. panel build",
+            other["panel_before"],
+            other["panel_after"],
+            "s",
+            "<= 0.5 s",
+            yes(other["panel_after"] <= 0.5),
+        ),
+        fmt_row(
+            "2. market build",
+            other["market_before"],
+            other["market_after"],
+            "s",
+            "<= 0.3 s",
+            yes(other["market_after"] <= 0.3),
+        ),
+        f"| identical (panel, market; shuffled rows {other['panel_shuffled']:.3f} s) | | | | | "
+        f"{other['panel_same'] and other['market_same']} |",
+        "",
+        "| identical results (values, dtypes, index) | |",
+        "| --- | --- |",
+        f"| panel: platform vs reference, sorted and shuffled rows | {paths['panel_same']} |",
+        f"| market: platform vs reference, every panel | {paths['market_same']} |",
+        f"| engine: final equity, fills and costs, old vs new kernel | {engine_same} |",
+        "",
+        "| for scale | value |",
+        "| --- | --- |",
+        f"| panel build from shuffled rows (after) | {paths['panel_shuffled']:.3f} s |",
+        f"| 20 factors on the panel (`compute_panel`) | {factors_s:.3f} s |",
+        f"| simulation on the market (equal weight, monthly, default costs; "
+        f"{len(result.trades):,} fills) | {sim_s:.3f} s |",
+        f"| factor process: after imports / peak while loading the bars (before, after) | "
+        f"{mem['before']['imports_mb']:,.0f} / {mem['before']['load_peak_mb']:,.0f} MB, "
+        f"{mem['after']['imports_mb']:,.0f} / {mem['after']['load_peak_mb']:,.0f} MB |",
+        "| engine first calls, empty cache, wall / CPU s (before; after) | "
+        + ", ".join(f"{p['wall']:.1f} / {p['cpu']:.1f}" for p in probes["before"])
+        + "; "
+        + ", ".join(f"{p['wall']:.1f} / {p['cpu']:.1f}" for p in probes["after"])
+        + " |",
+        f"| engine first call, new process, cache on disk (after) | {cached['wall']:.2f} s |",
+        f"| engine second call in the process (after) | {probes['after'][0]['warm']:.3f} s |",
+        f"| machine | {machine}; load average {load_start:.1f} at the start, {load_end:.1f} "
+        "at the end |",
+        f"| code | engine before = `mi_kernel/backtest/_engine.py` at {args.engine_before}; "
+        f"after = the working tree on HEAD {head} |",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--symbols", type=int, default=500)
+    ap.add_argument("--days", type=int, default=5000)
+    ap.add_argument("--listing-rate", type=float, default=0.0)
+    ap.add_argument("--also-listing-rate", type=float, default=0.04, help="second market (1, 2)")
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--compile-repeats", type=int, default=2)
+    ap.add_argument("--engine-before", default=ENGINE_BEFORE, help="git rev of the old kernel")
+    ap.add_argument("--cache-dir", help="synthetic market cache (default: a temporary folder)")
+    ap.add_argument("--no-write", action="store_true", help="do not rewrite data_paths.md")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--kernel", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child == "engine":
+        print(json.dumps(engine_first_call(args)))
+        return 0
+    if args.child:
+        print(json.dumps(factor_process(args)))
+        return 0
+    temporary = args.cache_dir is None
+    args.cache_dir = args.cache_dir or tempfile.mkdtemp(prefix="mi-data-paths-")
+    try:
+        text = run(args)
+    finally:
+        if temporary:
+            shutil.rmtree(args.cache_dir, ignore_errors=True)
+    print(text)
+    if not args.no_write:
+        (ROOT / "benchmarks" / "data_paths.md").write_text(HEADER + "\n" + text + "\n\n" + NOTES)
+    return 0
+
+
+HEADER = """# Data paths: building the feature panel and the backtest market, before vs after
+
+Reproduce: `.venv/bin/python benchmarks/data_paths.py` (writes this file; about 10 minutes).
+Targets (issue 11 §6): panel build <= 0.5 s, market build <= 0.3 s, factor process peak
+<= 1 GB, engine first call with an empty Numba cache <= 3 s; identical results.
+"""
+
+NOTES = """\
+**What changed.**
+1. `to_panel` (`features.panel.SessionIndex.from_long`): timestamps stay int64 nanoseconds
+   (UTC) and symbols become integer codes (`pd.factorize`); sortedness and duplicates are
+   checked on one int64 cell number per row, and only unsorted input pays a stable argsort.
+   Before, `to_numpy()` of the tz-aware column made one `Timestamp` object per bar, and pandas
+   sorted and checked the frame on those objects: that was nearly all of its time.
+2. `Market.from_bars`: one `factorize` of the timestamps and of the symbols, then each OHLCV
+   field is scattered into its (T, N) panel, instead of five `pivot`s (each a MultiIndex and
+   an `unstack`); the trailing liquidity shifts in NumPy (C-ordered, no transposed copy) and
+   takes the cross-sectional median of each row from one sort of the panel, the numbers
+   `np.nanmedian` gives (it loops over rows in Python when there are 600 or more columns).
+3. Memory: the panel no longer makes a transient of a Python object per bar, but that was not
+   what set the peak. The factor process peaks while loading the bars and while holding the 20
+   factor panels (20 x 5,000 x 500 float64 = 381 MB). The synthetic reader now hands Arrow's
+   freed buffers back before `conform` copies the frame (`mi_kernel/data/synthetic/reader.py`,
+   3 lines; the "before" process keeps them, as the reader did), which lowers the loading peak
+   by about 0.25 GB and the process's peak with it. What remains above 1 GB: memory freed by
+   `conform`'s copies stays in the C allocator's heap (about 0.2 GB that `malloc_trim` would
+   return), the loaded table itself, imports (about 0.27 GB: xarray, numba, pandas, pyarrow)
+   and the factor outputs. Getting under 1 GB needs a leaner `conform` (no deep copy plus
+   re-selection of every column), or factors computed per block of symbols (a Dask panel) and
+   written as they come. The peak is the process's `VmHWM`; `getrusage(...).ru_maxrss` would
+   be wrong here, since a child's starts from its parent's resident set at the fork.
+4. Engine compile: the kernel is compiled once per helper signature. Before, `_event` was
+   compiled 18 times (its callers pass event codes and the asset -1 as constants, and Numba
+   specialises on each literal int), and `_book`, `_buy_targets` and `_policy_step` twice (a
+   counter starting as the literal 0); now `_event` is inlined and the counters start as a
+   typed int64, so every helper has one signature. Fill costs travel as a tuple instead of a
+   small array, and no array slice is assigned: a slice assignment compiles Numba's
+   shape-mismatch message formatting (string machinery) into the kernel. Results are
+   bit-identical (the reference-engine tests and the final equity, fills and costs above).
+   A persistent cache folder (`NUMBA_CACHE_DIR` under `~/.cache/mi/numba`) was not chosen:
+   Numba keys its cache by the source file's absolute path and modification time, so a fresh
+   clone would not reuse it without replacing Numba's cache locator at import (patching a
+   library at import is what the house style rules out), and it would not make an empty cache
+   faster; `make warm` already compiles the kernel before a session's first backtest. Tried
+   and dropped: inlining every helper (compiles far slower), inlining the small ones, helpers
+   without CPython wrappers, NumPy's error model (no measurable change). What is left is the
+   kernel's size: `run_engine` alone takes about a third of the compile, its mid-sized helpers
+   (policies, target orders, fills) another third, and the small helpers, NumPy's allocation
+   overloads and Numba's own start-up the rest; reaching 3 s needs a kernel with fewer,
+   packed arguments and smaller event helpers. The 8.5 s in `backtest_engine.md` was measured
+   at b5a69a9, before the risk policies joined the kernel; the old kernel here includes them.
+
+Times move with the load of this shared 2-core machine (shown above); the ratios, measured in
+the same minutes, move less. CPU seconds of a compile are steadier than its wall time.
+"""
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
