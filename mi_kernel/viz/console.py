@@ -91,11 +91,9 @@ STATUS_COLOURS = {"succeeded": "#0969da", "reused": "#8c959f", "failed": "#cf222
 
 def timeline(manifest: Any) -> pd.DataFrame:
     """When each step of a run started and ended, in seconds from the run's first step."""
+    columns = ["step", "status", "started", "seconds"]
     steps = pd.DataFrame(
-        [
-            {"step": s.name, "status": s.status, "started": s.started, "seconds": s.seconds}
-            for s in manifest.steps
-        ]
+        [[s.name, s.status, s.started, s.seconds] for s in manifest.steps], columns=columns
     )
     if steps.empty:
         return steps.assign(start=[], end=[])
@@ -157,7 +155,7 @@ def run_detail(store: RunStore, run_id: str) -> Any:
                     step_chart(steps),
                     pn.Column("**Inputs**", pn.widgets.Tabulator(inputs, **table)),
                 ),
-                pn.pane.Bokeh(timeline_chart(m)),
+                *([pn.pane.Bokeh(timeline_chart(m))] if m.steps else []),  # ad-hoc: none
                 pn.widgets.Tabulator(steps, layout="fit_data_stretch", **table),
                 sizing_mode="stretch_width",
             ),

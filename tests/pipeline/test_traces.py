@@ -17,6 +17,7 @@ import pytest
 from mi_kernel.pipeline import run_pipeline
 from mi_kernel.runstore import RunStore, verify_run
 from mi_kernel.telemetry import read_spans
+from mi_kernel.viz.console import timeline
 from tests.pipeline.test_runner import _notebook
 
 HEAD = 'run_id = ""\nruns_root = ""\nstep = ""\n'
@@ -81,6 +82,11 @@ def test_spans_logs_and_metrics_land_in_the_run(folder: Path, store: RunStore) -
     assert m.metrics["cache"] == {"reused": 0, "executed": 2}
     assert any(uri.startswith("catalog://sp500_ohlcv") for uri in m.metrics["rows_read"])
     assert m.metrics["spans"] == len(spans)
+    # the runs console's timeline: quality starts once ingest has ended
+    t = timeline(m).set_index("step")
+    assert t.loc["ingest", "start"] == 0.0
+    assert t.loc["quality", "start"] >= t.loc["ingest", "end"] - 1e-6
+    assert (t["end"] - t["start"]).round(6).equals(t["seconds"].round(6))
     # a re-run is served from the cache: its steps' spans say so
     again = run_pipeline("traced", {}, store=store, folder=folder, echo=None)
     assert again.metrics["cache"] == {"reused": 2, "executed": 0}
