@@ -16,7 +16,6 @@ an OpenTelemetry Collector...). Log lines — one JSON object each, with ``ts``,
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import functools
 import json
 import os
@@ -27,6 +26,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from mi_kernel.runstore.jsonl import append_line, read_jsonl
+
 TRACES = "_meta/traces.jsonl"
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -34,13 +35,6 @@ _lock = threading.Lock()
 _provider: Any = None
 _paths: dict[str, Path] = {}  # run id -> the run folder its spans are written to
 _step_context: dict[str, Any] = {}  # run id -> the parent context of tool spans (a kernel)
-
-
-def _append(path: Path, line: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)  # the runner and the step kernels write side by side
-        fh.write(line + "\n")
 
 
 def _run_file_exporter() -> Any:
@@ -53,7 +47,7 @@ def _run_file_exporter() -> Any:
             for span in spans:
                 run_dir = _paths.get(str((span.attributes or {}).get("mi.run_id")))
                 if run_dir is not None and run_dir.is_dir():
-                    _append(run_dir / TRACES, span.to_json(indent=None))
+                    append_line(run_dir / TRACES, json.loads(span.to_json(indent=None)))
             return SpanExportResult.SUCCESS
 
         def shutdown(self) -> None:
@@ -99,7 +93,7 @@ def attach(run_id: str, run_dir: Path) -> None:
 def log(run_dir: Path, step: str, event: str, **fields: Any) -> None:
     """One structured log line of ``step`` into ``_meta/logs/<step>.jsonl``."""
     entry = {"ts": datetime.now(UTC).isoformat(), "step": step, "event": event, **fields}
-    _append(run_dir / "_meta" / "logs" / f"{step}.jsonl", json.dumps(entry, default=str))
+    append_line(run_dir / "_meta" / "logs" / f"{step}.jsonl", entry)
 
 
 @contextlib.contextmanager
@@ -210,10 +204,7 @@ def traced(name: str) -> Callable[[F], F]:
 
 def read_spans(run_dir: Path) -> list[dict[str, Any]]:
     """The spans a run recorded (``_meta/traces.jsonl``), as dicts."""
-    path = run_dir / TRACES
-    if not path.exists():
-        return []
-    return [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
+    return read_jsonl(run_dir / TRACES)
 
 
 __all__ = [

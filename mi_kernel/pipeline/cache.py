@@ -38,12 +38,15 @@ from mi_kernel.pipeline.spec import PipelineSpec, StepSpec
 from mi_kernel.runstore import Manifest, RunContext, RunStore
 from mi_kernel.runstore.context import step_reads
 from mi_kernel.runstore.hashing import sha256_file, sha256_json
+from mi_kernel.runstore.jsonl import read_jsonl
 from mi_kernel.runstore.manifest import lock_sha256
+from mi_kernel.runstore.store import MODELS_JOURNAL
 
 PLACEHOLDER = "{run_id}"
 #: Files whose run ids are rewritten on reuse and normalised when hashed.
 TEXT = frozenset({".json", ".jsonl", ".ipynb", ".html", ".md", ".csv", ".txt", ".yml", ".yaml"})
 READS = "_meta/reads.jsonl"
+INPUTS = "_meta/inputs.jsonl"
 STATIC_REF = re.compile(rb"static/([0-9a-f]{64})\.js")
 #: What a key is compared on before the datasets are read again.
 KEY_PARTS = ("notebook", "kernel", "lock", "parameters", "upstream")
@@ -247,26 +250,18 @@ class StepCache:
         self, src: Path, src_id: str, step: StepSpec, ctx: RunContext, files: list[str]
     ) -> None:
         """The step's lines of the run's journals: the datasets it read, the models it made."""
-        reads, inputs = src / READS, src / "_meta/inputs.jsonl"
-        rows = {}
-        if inputs.exists():  # the row counts the earlier run recorded with each input
-            for line in inputs.read_text().splitlines():
-                if line.strip():
-                    i = json.loads(line)
-                    rows[i["uri"], i["sha256"]] = i.get("rows")
-        if reads.exists():
-            for line in reads.read_text().splitlines():
-                row = json.loads(line) if line.strip() else None
-                if row and row["step"] == step.name:
-                    n = rows.get((row["uri"], row["sha256"]))
-                    ctx.record_input(row["name"], row["uri"], row["sha256"], n)
-                    ctx.record_step_read(step.name, row["name"], row["uri"], row["sha256"])
-        models = src / "_meta/models.jsonl"
+        # the row counts the earlier run recorded with each input
+        rows = {(i["uri"], i["sha256"]): i.get("rows") for i in read_jsonl(src / INPUTS)}
+        for row in read_jsonl(src / READS):
+            if row["step"] == step.name:
+                n = rows.get((row["uri"], row["sha256"]))
+                ctx.record_input(row["name"], row["uri"], row["sha256"], n)
+                ctx.record_step_read(step.name, row["name"], row["uri"], row["sha256"])
         made = {f.split("/")[1] for f in files if f.startswith("models/")}
-        if models.exists():
-            for line in models.read_text().splitlines():
-                if line.strip() and json.loads(line).get("model_version") in made:
-                    ctx._append("_meta/models.jsonl", json.loads(line.replace(src_id, ctx.run_id)))
+        for model in read_jsonl(src / MODELS_JOURNAL):
+            if model.get("model_version") in made:
+                text = json.dumps(model).replace(src_id, ctx.run_id)
+                ctx._append(MODELS_JOURNAL, json.loads(text))
 
 
 class CacheMiss(Exception):

@@ -235,15 +235,9 @@ def _traced_step(
 
 def _metrics(ctx: RunContext, records: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
     """The run's summary for its manifest: step durations, cache hits, rows read."""
-    import json
+    from mi_kernel.runstore.jsonl import read_jsonl
 
-    reads = ctx.dir / "_meta" / "inputs.jsonl"
-    rows = {}
-    if reads.exists():
-        for line in reads.read_text().splitlines():
-            if line.strip():
-                r = json.loads(line)
-                rows[r["uri"]] = r.get("rows")
+    rows = {r["uri"]: r.get("rows") for r in read_jsonl(ctx.dir / "_meta" / "inputs.jsonl")}
     return {
         "wall_seconds": round(seconds, 3),
         "steps": {

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import fcntl
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -21,6 +20,7 @@ import pandas as pd
 
 from mi_kernel.errors import DataError, RunError, SealedRunError
 from mi_kernel.runstore.hashing import sha256_file, sha256_frame, sha256_json
+from mi_kernel.runstore.jsonl import append_line, append_once, read_jsonl
 from mi_kernel.runstore.paths import inside
 from mi_kernel.schemas.records import EventEnvelope
 
@@ -100,24 +100,12 @@ class RunContext:
         (:func:`record_read`); call this for datasets read some other way.
         """
         entry = {"name": name, "uri": uri, "sha256": sha256, "rows": rows}
-        line = json.dumps(entry, default=str, sort_keys=True) + "\n"
-        with open(self.path("_meta/inputs.jsonl"), "a+", encoding="utf-8") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)  # steps may run side by side in other kernels
-            fh.seek(0)
-            seen = [json.loads(x) for x in fh.read().splitlines() if x.strip()]
-            if (name, sha256) not in {(x["name"], x["sha256"]) for x in seen}:
-                fh.write(line)  # "a+": written at the end whatever the read position
+        append_once(self.path("_meta/inputs.jsonl"), entry, lambda x: (x["name"], x["sha256"]))
 
     def record_step_read(self, step: str, name: str, uri: str, sha256: str) -> None:
         """Note that ``step`` read catalog dataset ``uri`` (the step cache reads it again)."""
         entry = {"step": step, "name": name, "uri": uri, "sha256": sha256}
-        with open(self.path("_meta/reads.jsonl"), "a+", encoding="utf-8") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            fh.seek(0)
-            seen = {x for x in fh.read().splitlines() if x.strip()}
-            line = json.dumps(entry, sort_keys=True)
-            if line not in seen:
-                fh.write(line + "\n")
+        append_once(self.path("_meta/reads.jsonl"), entry, lambda x: tuple(sorted(x.items())))
 
     def record_model(self, registration: dict[str, Any]) -> None:
         """Journal a model this run trained; the ledger registers it when the run seals."""
@@ -169,10 +157,7 @@ class RunContext:
         return sha256_file(self.resolve(uri))
 
     def _append(self, relpath: str, obj: dict[str, Any]) -> None:
-        line = json.dumps(obj, default=str, sort_keys=True) + "\n"
-        with open(self.path(relpath), "a", encoding="utf-8") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)  # steps may run side by side in other kernels
-            fh.write(line)
+        append_line(self.path(relpath), obj)
 
 
 class SealedRunView(RunContext):
@@ -200,10 +185,7 @@ class SealedRunView(RunContext):
 
 def step_reads(run_dir: Path, step: str) -> dict[str, str]:
     """The catalog datasets ``step`` read in a run (``_meta/reads.jsonl``): uri -> sha256."""
-    path = run_dir / "_meta" / "reads.jsonl"
-    if not path.exists():
-        return {}
-    rows = [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
+    rows = read_jsonl(run_dir / "_meta" / "reads.jsonl")
     return {r["uri"]: r["sha256"] for r in rows if r["step"] == step}
 
 

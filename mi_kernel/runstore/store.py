@@ -32,6 +32,7 @@ from mi_kernel.governance.roles import Action, current_identity, require
 from mi_kernel.governance.secrets import scan_for_secrets
 from mi_kernel.runstore.context import RunContext
 from mi_kernel.runstore.hashing import sha256_file, sha256_tree
+from mi_kernel.runstore.jsonl import read_jsonl
 from mi_kernel.runstore.manifest import (
     MANIFEST,
     InputDataset,
@@ -245,7 +246,7 @@ class RunStore:
         """Log the models a sealed run trained (once each); return how many were new."""
         known = {e.subject for e in self.ledger.find("model_registered")}
         path = self.sealed_dir(run_id) / MODELS_JOURNAL
-        new = [r for r in _read_jsonl(path) if r["model_version"] not in known]
+        new = [r for r in read_jsonl(path) if r["model_version"] not in known]
         lineage = [i.model_dump(mode="json") for i in self.manifest(run_id).inputs]
         for rec in new:
             detail = {**rec, "inputs": lineage}
@@ -265,10 +266,10 @@ class RunStore:
             code_version=code_version(root),
             lock_sha256=lock_sha256(root),
             inputs=tuple(
-                InputDataset.model_validate(x) for x in _read_jsonl(src / "_meta/inputs.jsonl")
+                InputDataset.model_validate(x) for x in read_jsonl(src / "_meta/inputs.jsonl")
             ),
             steps=tuple(
-                StepRecord.model_validate(x) for x in _read_jsonl(src / "_meta/steps.jsonl")
+                StepRecord.model_validate(x) for x in read_jsonl(src / "_meta/steps.jsonl")
             ),
             products=sha256_tree(src),
             error=error,
@@ -337,12 +338,6 @@ class RunStore:
 
     def remove_staging(self, run_id: str) -> None:
         shutil.rmtree(self.staging_dir(run_id), ignore_errors=True)
-
-
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
 def _write_synced(path: Path, data: bytes) -> None:
