@@ -30,13 +30,20 @@ HEADER = """# The step cache: re-running the demo pipeline
 
 Reproduce: `.venv/bin/python benchmarks/step_cache.py` (a fresh runs root under /tmp). Each row
 is `mi run demo` in a new process, wall clock. Target: an unchanged re-run ≤ 5 s; an edit of the
-report notebook re-runs only the report. The compliance step publishes (an act signed into the
-ledger) and is declared `cache: false`: it executes in every run.
+report notebook re-runs only the report. The compliance step publishes through the gate
+(`governed: true`): it is reused while the gate's state (identity, roles, approvals, model
+statuses) is unchanged, and executes again when it changes.
 """
 
 
 def mi_run(runs_root: Path, notebooks: Path | None = None) -> tuple[float, dict[str, str]]:
-    env = {**os.environ, "MI_IDENTITY": "ada", "MI_RUNS_ROOT": str(runs_root)}
+    # PYTHONPATH: the step kernels import this checkout's kernel (the one timed), not another
+    env = {
+        **os.environ,
+        "MI_IDENTITY": "ada",
+        "MI_RUNS_ROOT": str(runs_root),
+        "PYTHONPATH": str(ROOT),
+    }
     extra = ["--notebooks", str(notebooks)] if notebooks else []
     t0 = time.perf_counter()
     out = subprocess.run(

@@ -7,6 +7,7 @@
 - :mod:`.trials` — backtest trials counted from the ledger (for the deflated Sharpe ratio);
 - :mod:`.registry` — the model inventory and its maker/checker approvals, the book approvals
   and the deployment gate;
+- :mod:`.gate` — the state the publication gate decides on, as one digest (the step cache);
 - :mod:`.retention` — retention by record class, legal holds, purge with signed tombstones;
 - :mod:`.fsck` — find and repair what a crash left behind;
 - :mod:`.views` — read-only tables over runs and the audit trail (CLI, consoles, notebooks).
@@ -30,6 +31,7 @@ _EXPORTS = {
     "require_checker": "roles",
     "Ledger": "ledger",
     "Signature": "signing",
+    "gate_state": "gate",
     "integrity": "views",
     "ledger_table": "views",
     "runs_table": "views",

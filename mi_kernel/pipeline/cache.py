@@ -8,7 +8,11 @@ A step's **key** is what its products are a function of:
   per-module dependency set would miss what one step imported for another;
 - ``lock``: the sha256 of ``requirements.lock`` (the library versions);
 - ``parameters``: the step's parameters, with the run id replaced by ``{run_id}``;
-- ``upstream``: the products of every step it depends on (transitively), by content hash.
+- ``upstream``: the products of every step it depends on (transitively), by content hash;
+- ``gate``: for a ``governed`` step (one that publishes through the gate), the digest of what
+  the gate decides on (:func:`mi_kernel.governance.gate.gate_state`: environment, identity,
+  roles, approvals and model statuses); None for the others. A reused governed step does not
+  act again: its publication is the one the ledger recorded for the earlier run.
 
 and, checked only once a candidate matches all of the above, the catalog datasets it read in
 that run: each is read again now and must hash the same (a changed source is a miss).
@@ -49,7 +53,7 @@ READS = "_meta/reads.jsonl"
 INPUTS = "_meta/inputs.jsonl"
 STATIC_REF = re.compile(rb"static/([0-9a-f]{64})\.js")
 #: What a key is compared on before the datasets are read again.
-KEY_PARTS = ("notebook", "kernel", "lock", "parameters", "upstream")
+KEY_PARTS = ("notebook", "kernel", "lock", "parameters", "upstream", "gate")
 
 
 def kernel_digest() -> str:
@@ -151,6 +155,7 @@ def step_key(
     upstream: Mapping[str, str],
     kernel: str,
     project_root: Path | None,
+    gate: str | None = None,
 ) -> dict[str, Any]:
     """The key of ``step`` (see module docstring), datasets aside."""
     params = json.loads(json.dumps(dict(parameters), default=str).replace(run_id, PLACEHOLDER))
@@ -160,6 +165,7 @@ def step_key(
         "lock": lock_sha256(project_root),
         "parameters": sha256_json(params),
         "upstream": dict(upstream),
+        "gate": gate,
     }
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from mi_kernel import telemetry
 from mi_kernel.errors import ConfigError, MIError, PipelineError
+from mi_kernel.governance.gate import gate_state
 from mi_kernel.pipeline import cache as step_cache
 from mi_kernel.pipeline.kernels import KERNEL, WarmKernel, execute_kwargs
 from mi_kernel.pipeline.schedule import KernelPool, run_steps
@@ -294,8 +295,9 @@ class _Cache:
         nb = notebook_parameters(self.spec, step, self.params, self.ctx, self.folder)
         upstream = {a: self.digests[a] for a in step_cache.ancestors(self.spec, step)}
         own = {k: v for k, v in nb.items() if k not in RESERVED}
+        gate = gate_state(self.ctx.store) if step.governed else None
         return step_cache.step_key(
-            step, self.folder, own, self.ctx.run_id, upstream, self.kernel, self.root
+            step, self.folder, own, self.ctx.run_id, upstream, self.kernel, self.root, gate
         )
 
     def reuse(self, step: StepSpec) -> dict[str, Any] | None:

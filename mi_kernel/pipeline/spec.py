@@ -39,8 +39,11 @@ class StepSpec(BaseModel):
     products: tuple[str, ...] = ()
     writes: tuple[str, ...] = ()  # folders it writes besides its products' (the step cache)
     report: bool = False  # also render a code-free HTML report of the executed notebook
-    # False for a step that acts (publishes, signs into the ledger): an act is never a copy
-    cache: bool = True
+    cache: bool = True  # False: always execute (never served from a copy)
+    # a step that publishes through the gate: its cache key includes the gate's state (see
+    # mi_kernel.governance.gate), so it is reused only where the gate would decide the same, and
+    # a reuse does not publish twice (the ledger keeps the earlier run's publication)
+    governed: bool = False
 
     @property
     def owned(self) -> tuple[str, ...]:

@@ -42,6 +42,11 @@ acts:
   steps:
     - {name: first, notebook: first.ipynb, products: [a/out.json]}
     - {name: side, notebook: side.ipynb, products: [c/out.json], cache: false}
+governed:
+  parameters: {n: 3, label: x}
+  steps:
+    - {name: first, notebook: first.ipynb, products: [a/out.json]}
+    - {name: side, notebook: side.ipynb, products: [c/out.json], governed: true}
 """
 SIDE = SESSION + "ctx.write_json({'label': label}, 'c/out.json')\n"
 
@@ -127,6 +132,31 @@ def test_a_step_that_acts_always_executes(folder: Path, store: RunStore) -> None
     """`cache: false` (a step that publishes, say): executed every time, the rest reused."""
     run = lambda: run_pipeline("acts", {}, store=store, folder=folder, echo=None)  # noqa: E731
     run()
+    assert _status(run()) == {"first": "reused", "side": "succeeded"}
+
+
+def test_a_governed_step_is_reused_only_while_the_gate_would_decide_the_same(
+    folder: Path, store: RunStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`governed: true` (the step publishes through the gate): its key holds the gate's state."""
+    run = lambda: run_pipeline("governed", {}, store=store, folder=folder, echo=None)  # noqa: E731
+    monkeypatch.setenv("MI_IDENTITY", "ada")
+    run()
+    assert _status(run()) == {"first": "reused", "side": "reused"}
+    # new runs and publications are not gate decisions: still reused
+    store.ledger.append("publication", "book-x", "ada", {"status": "draft"})
+    assert _status(run()) == {"first": "reused", "side": "reused"}
+    # an approval of a book: the gate may decide otherwise now, so the governed step acts again
+    store.ledger.append("approval", "book-x", "rita", {"what": "book", "book_hash": "h"})
+    m = run()
+    assert _status(m) == {"first": "reused", "side": "succeeded"}
+    assert m.steps[1].key is not None and m.steps[1].key["gate"] is not None
+    assert _status(run()) == {"first": "reused", "side": "reused"}
+    # another publisher: the gate's answer depends on who publishes
+    monkeypatch.setenv("MI_IDENTITY", "alan")
+    assert _status(run()) == {"first": "reused", "side": "succeeded"}
+    # a status change of a model (approval, rollback): acts again
+    store.ledger.append("model_status", "m-1", "rita", {"status": "approved"})
     assert _status(run()) == {"first": "reused", "side": "succeeded"}
 
 
