@@ -14,17 +14,29 @@ from mi_kernel.data.actions import adjust_bars  # general; re-exported for conve
 from mi_kernel.data.synthetic.alpha import ALPHA_NAME
 from mi_kernel.data.synthetic.config import SECTORS, SyntheticConfig
 from mi_kernel.data.synthetic.reader import load, market_dir, read
+from mi_kernel.data.synthetic.ticks import (
+    TICK_DTYPE,
+    TickConfig,
+    TickKind,
+    TickTruth,
+    session_ticks,
+)
 from mi_kernel.data.synthetic.writer import TABLES, generate, is_complete
 
 __all__ = [
     "ALPHA_NAME",
     "SECTORS",
     "TABLES",
+    "TICK_DTYPE",
     "SyntheticConfig",
+    "TickConfig",
+    "TickKind",
+    "TickTruth",
     "adjust_bars",
     "generate",
     "is_complete",
     "load",
     "market_dir",
     "read",
+    "session_ticks",
 ]
