@@ -7,7 +7,8 @@
 - :func:`walk_forward_blend` refits a blender on labels known before each refit date only;
 - :func:`prediction_correlation`, :func:`disagreement`, :func:`score_turnover`: diversity
   and turnover;
-- :class:`HierarchicalIC` (pymc): each signal's IC per group (sector, regime), shrunk toward
+- :class:`HierarchicalIC` (quadrature, or pymc NUTS): each signal's IC per group (sector,
+  regime), shrunk toward
   the signal's mean, with credible intervals and ensemble weights; :func:`ic_table` feeds it.
 """
 
