@@ -5,7 +5,7 @@ UV    ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 export PYTHONWARNINGS ?= ignore::DeprecationWarning
 export MPLBACKEND := Agg
 
-.PHONY: venv warm lock demo test test-fast lint format strip bench clean dashboards browser screenshots
+.PHONY: venv corpora warm lock demo test test-fast lint format strip bench clean dashboards browser screenshots
 
 venv: .venv/.stamp
 
@@ -16,6 +16,27 @@ venv: .venv/.stamp
 	$(UV) pip install --quiet --python $(PY) --no-deps --require-hashes -r requirements-data.lock
 	$(UV) pip install --quiet --python $(PY) --no-deps --no-build-isolation -e .
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (mi)" >/dev/null
+	@touch $@
+
+# Text corpora, fetched at setup from the Debian archive (no network at run time): the
+# Reuters-21578 stories (acq, crude) that R's tm package ships, extracted from r-cran-tm's .deb
+# without installing R, into .cache/corpora/ (git-ignored; MI_CORPORA_DIR points elsewhere)
+CORPORA ?= $(CURDIR)/.cache/corpora
+TM_TEXTS := usr/lib/R/site-library/tm/texts
+
+corpora: $(CORPORA)/reuters21578/.stamp
+
+$(CORPORA)/reuters21578/.stamp:
+	@rm -rf $(CORPORA)/.deb && mkdir -p $(CORPORA)/.deb
+	cd $(CORPORA)/.deb && (apt-get download r-cran-tm 2>/dev/null || \
+		(apt-get update -qq && apt-get download r-cran-tm))
+	dpkg-deb -x $(CORPORA)/.deb/r-cran-tm_*.deb $(CORPORA)/.deb/x
+	rm -rf $(CORPORA)/reuters21578 && mkdir -p $(CORPORA)/reuters21578
+	cp -r $(CORPORA)/.deb/x/$(TM_TEXTS)/acq $(CORPORA)/.deb/x/$(TM_TEXTS)/crude \
+		$(CORPORA)/.deb/x/$(TM_TEXTS)/reuters-21578.xml $(CORPORA)/reuters21578/
+	cp $(CORPORA)/.deb/x/usr/share/doc/r-cran-tm/copyright $(CORPORA)/reuters21578/DEBIAN-COPYRIGHT
+	ls $(CORPORA)/.deb/r-cran-tm_*.deb | xargs -n1 basename > $(CORPORA)/reuters21578/SOURCE
+	rm -rf $(CORPORA)/.deb
 	@touch $@
 
 # compile the backtest engine's Numba kernels into their cache once (cheap when it is valid)
@@ -34,7 +55,7 @@ lock:
 MI := $(PY) -m mi_kernel.cli
 export MI_WITNESS_DIR ?= $(CURDIR)/.witness
 
-demo: venv warm
+demo: venv corpora warm
 	MI_IDENTITY=ada $(MI) run demo
 	MI_IDENTITY=grace $(MI) models validate selected --ticket DEMO-1
 	MI_IDENTITY=rita $(MI) models approve selected --ticket DEMO-1
@@ -65,13 +86,13 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium)
 
-test: venv lint warm browser
+test: venv corpora lint warm browser
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(PY) -m pytest -n 2 --dist loadgroup -q
 
 screenshots: venv warm browser  # refresh the README's screenshots from the face tests
 	MI_SCREENSHOTS=$(CURDIR)/docs/screenshots $(PY) -m pytest -q -m browser tests/dashboards
 
-test-fast: venv warm
+test-fast: venv corpora warm
 	$(PY) -m pytest -q -m "not notebooks and not browser" -x
 
 bench: venv

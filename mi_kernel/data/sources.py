@@ -318,3 +318,6 @@ for _table, _kind, _title in (
         ),
         _synthetic(_table),
     )
+
+# text sources (corpora, synthetic documents, entity tables) register themselves on import
+from mi_kernel.data import text_sources  # noqa: E402, F401

@@ -33,6 +33,9 @@ class TableName(StrEnum):
     FILLS = "fills"
     QUARANTINE = "quarantine"
     FACTORS = "factors"
+    DOCUMENTS = "documents"
+    DOCUMENT_LABELS = "document_labels"
+    ENTITIES = "entities"
 
 
 TABLES: dict[TableName, pa.Schema] = {
@@ -133,6 +136,42 @@ TABLES: dict[TableName, pa.Schema] = {
     # Factor returns (long): ts = when the period's return became known (its end).
     TableName.FACTORS: pa.schema(
         [("ts", UTC_TS), ("factor", pa.string()), ("value", pa.float64())]
+    ),
+    # Text documents of every source in one schema (news, filings, call transcripts, corpora):
+    # doc_id = stable content hash; known_at >= published_at (when our feed had it); tickers =
+    # the tags the source gave (entity linking finds the rest); ref = url-like reference.
+    TableName.DOCUMENTS: pa.schema(
+        [
+            ("doc_id", pa.string()),
+            ("source", pa.string()),
+            ("published_at", UTC_TS),
+            ("known_at", UTC_TS),
+            ("title", pa.string()),
+            ("body", pa.string()),
+            ("tickers", pa.list_(pa.string())),
+            ("ref", pa.string()),
+        ]
+    ),
+    # Ground truth of generated documents: event type, sentiment in [-1, 1], the tickers the
+    # text is about, and the doc_id of the story a duplicate rewords (null for originals).
+    TableName.DOCUMENT_LABELS: pa.schema(
+        [
+            ("doc_id", pa.string()),
+            ("event", pa.string()),
+            ("sentiment", pa.float64()),
+            ("tickers", pa.list_(pa.string())),
+            ("duplicate_of", pa.string()),
+        ]
+    ),
+    # Reference data for entity linking: one row per (symbol, name); cik may be null.
+    TableName.ENTITIES: pa.schema(
+        [
+            ("symbol", pa.string()),
+            ("name", pa.string()),
+            ("cik", pa.string()),
+            ("exchange", pa.string()),
+            ("source", pa.string()),
+        ]
     ),
     # Rows removed by a quality gate: the original row (as JSON) and the reason.
     TableName.QUARANTINE: pa.schema(
