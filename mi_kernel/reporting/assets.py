@@ -31,13 +31,14 @@ STATIC = "static"
 _MARK = re.compile(r"/\* mi-asset sha256:([0-9a-f]{64}) \*/")
 
 
-def loader(sha: str) -> str:
-    """Return the JavaScript that loads ``static/<sha>.js`` relative to the page, in order."""
+def loader(sha: str, base: str = f"../{STATIC}/") -> str:
+    """Return the JavaScript that loads ``<base><sha>.js`` (default: ``static/`` of the run,
+    relative to the page), in order."""
     return (
         f"/* mi-asset sha256:{sha} */\n"
         "(function () {\n"
         "  var s = document.createElement('script');\n"
-        f"  s.src = '../{STATIC}/{sha}.js';\n"
+        f"  s.src = '{base}{sha}.js';\n"
         "  s.async = false;\n"
         "  s.onerror = function () {\n"
         f"    var msg = 'mi: the plotting JavaScript is stored once per run in {STATIC}/{sha[:12]}…"
@@ -74,13 +75,23 @@ def externalize_notebook(nb: Any, static_dir: Path, min_bytes: int = MIN_BYTES) 
     assets: dict[str, int] = {}
     for cell in nb.cells:
         for out in cell.get("outputs", []):
-            data = out.get("data") or {}
-            for mime in SCRIPT_MIMES:
-                code = data.get(mime)
-                if isinstance(code, str) and len(code) >= min_bytes:
-                    sha = _write_asset(static_dir, code)
-                    assets[sha] = len(code.encode("utf-8"))
-                    data[mime] = loader(sha)
+            assets |= externalize_data(out.get("data") or {}, static_dir, min_bytes=min_bytes)
+    return assets
+
+
+def externalize_data(
+    data: dict[str, Any], static_dir: Path, base: str = f"../{STATIC}/", min_bytes: int = MIN_BYTES
+) -> dict[str, int]:
+    """Move each script of ``min_bytes`` or more of one output's MIME bundle ``data`` (changed
+    in place) into ``static_dir``, leaving a loader of ``<base><sha>.js``; return
+    ``{sha256: bytes}`` of the scripts moved."""
+    assets: dict[str, int] = {}
+    for mime in SCRIPT_MIMES:
+        code = data.get(mime)
+        if isinstance(code, str) and len(code) >= min_bytes:
+            sha = _write_asset(static_dir, code)
+            assets[sha] = len(code.encode("utf-8"))
+            data[mime] = loader(sha, base)
     return assets
 
 
@@ -153,6 +164,7 @@ __all__ = [
     "MIN_BYTES",
     "SCRIPT_MIMES",
     "STATIC",
+    "externalize_data",
     "externalize_notebook",
     "internalize_html",
     "internalize_notebook",

@@ -47,13 +47,26 @@ def offline_outputs(ip: Any) -> None:
 
     Both routes an output takes are covered: ``publish_display_data`` (Panel's loader) and the
     display formatter (``display(obj)`` and a cell's last value). Installed once per shell.
+    With ``MI_SCRIPTS_DIR`` and ``MI_SCRIPTS_URL`` set (the Voila dashboard's kernels, by
+    :func:`mi_kernel.viz.serve.voila_command`), each large script is stored once in that folder
+    by its hash and the output loads it from that URL instead of carrying it inline.
     """
+    import os
+    from pathlib import Path
+
+    from mi_kernel.reporting.assets import externalize_data
     from mi_kernel.reporting.offline import offline_bundle
 
     if getattr(ip, "_mi_offline", False):
         return
+    folder, url = os.environ.get("MI_SCRIPTS_DIR"), os.environ.get("MI_SCRIPTS_URL")
 
-    clean = offline_bundle
+    def clean(data: Any) -> Any:
+        data = offline_bundle(data)
+        if folder and url and isinstance(data, dict):
+            externalize_data(data, Path(folder), base=url)
+        return data
+
     pub, fmt = ip.display_pub, ip.display_formatter
     publish, format_ = pub.publish, fmt.format
 

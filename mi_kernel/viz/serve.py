@@ -17,8 +17,15 @@ from mi_kernel.viz.layout import CONSOLES
 
 VOILA_DASHBOARD = "stakeholder.ipynb"
 #: Voila's JupyterLab extensions that do not load in Voila (they need Lab's document manager)
-#: and would only log errors in the page.
-VOILA_DENY = ("jupyterlab-jupytext", "@pyviz/jupyterlab_pyviz")
+#: and would only log errors in the page, and those the dashboard never uses but every visitor
+#: would download and evaluate (Plotly's renderer alone is 4.8 MB; anywidget 0.4 MB).
+VOILA_DENY = ("jupyterlab-jupytext", "@pyviz/jupyterlab_pyviz", "jupyterlab-plotly")
+#: Where the dashboard's kernels store the plotting JavaScript (Bokeh, Panel: ~6 MB), once,
+#: by content hash (in dashboards/, which Voila serves at ``/voila/files/``; git-ignored). The
+#: page then links the script instead of carrying it inline in a JSON output it must parse
+#: and evaluate.
+SCRIPTS = "_scripts"
+SCRIPTS_URL = f"/voila/files/{SCRIPTS}/"
 
 
 def dashboards_dir() -> Path:
@@ -47,6 +54,8 @@ def voila_command(port: int, pool: int = 2) -> tuple[list[str], dict[str, str]]:
     if pool < 1:
         raise ValueError(f"pool={pool}: Voila needs at least one preheated kernel (pool >= 1)")
     d = dashboards_dir()
+    scripts = d / SCRIPTS
+    scripts.mkdir(exist_ok=True)
     cmd = [
         _bin("voila"),
         str(d / VOILA_DASHBOARD),
@@ -61,9 +70,15 @@ def voila_command(port: int, pool: int = 2) -> tuple[list[str], dict[str, str]]:
         "--preheat_kernel=True",
         f"--pool_size={pool}",
         *(f"--VoilaConfiguration.extension_denylist={e}" for e in VOILA_DENY),
+        # /voila/files/ serves dashboards/, and of it only the kernels' scripts
+        f"--VoilaConfiguration.file_allowlist={SCRIPTS}/[0-9a-f]{{64}}\\.js",
     ]
     paths = [str(d / "jupyter"), os.environ.get("JUPYTER_PATH", "")]
-    return cmd, {"JUPYTER_PATH": os.pathsep.join(p for p in paths if p)}
+    return cmd, {
+        "JUPYTER_PATH": os.pathsep.join(p for p in paths if p),
+        "MI_SCRIPTS_DIR": str(scripts),  # read by mi_kernel.viz.notebook() in the kernels
+        "MI_SCRIPTS_URL": SCRIPTS_URL,
+    }
 
 
 def consoles() -> tuple[str, ...]:

@@ -86,3 +86,28 @@ def test_a_changed_or_missing_asset_is_refused(tmp_path: Path) -> None:
     asset.unlink()
     with pytest.raises(DataError, match="is missing"):
         internalize_html(f'<script src="../static/{sha}.js"></script>', asset.parent)
+
+
+def test_a_voila_kernel_links_its_large_scripts_from_the_served_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With MI_SCRIPTS_DIR/URL (set by `voila_command`) every display of the kernel carries a
+    loader of /voila/files/… instead of the script; small scripts stay inline."""
+    from types import SimpleNamespace
+
+    from mi_kernel.viz import offline_outputs
+
+    sent: list[dict] = []
+    pub = SimpleNamespace(publish=lambda data, *a, **k: sent.append(data))
+    fmt = SimpleNamespace(format=lambda obj, *a, **k: ({m: obj for m in SCRIPT_MIMES}, {}))
+    ip = SimpleNamespace(display_pub=pub, display_formatter=fmt)
+    monkeypatch.setenv("MI_SCRIPTS_DIR", str(tmp_path))
+    monkeypatch.setenv("MI_SCRIPTS_URL", "/voila/files/_scripts/")
+    offline_outputs(ip)
+    ip.display_pub.publish({m: BIG for m in SCRIPT_MIMES})
+    formatted, _ = ip.display_formatter.format(SMALL)
+    sha = hashlib.sha256(BIG.encode()).hexdigest()
+    assert sent[0]["application/javascript"] == loader(sha, "/voila/files/_scripts/")
+    assert (tmp_path / f"{sha}.js").read_text() == BIG
+    assert formatted["application/javascript"] == SMALL
+    assert [p.name for p in tmp_path.iterdir()] == [f"{sha}.js"]
