@@ -5,7 +5,7 @@ UV    ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 export PYTHONWARNINGS ?= ignore::DeprecationWarning
 export MPLBACKEND := Agg
 
-.PHONY: venv corpora warm lock demo test test-fast lint format strip bench clean dashboards browser screenshots
+.PHONY: venv corpora warm lock demo test test-fast lint format strip bench clean dashboards browser redis screenshots
 
 venv: .venv/.stamp
 
@@ -86,7 +86,13 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium)
 
-test: venv corpora lint warm browser
+# Debian's redis-server for the intraday bus tests (they start it on 127.0.0.1, a free port,
+# without persistence, and stop it by its PID; nothing runs as a service)
+redis:
+	@command -v redis-server >/dev/null 2>&1 || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server)
+
+test: venv corpora lint warm browser redis
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(PY) -m pytest -n 2 --dist loadgroup -q
 
 screenshots: venv warm browser  # refresh the README's screenshots from the face tests

@@ -1,10 +1,54 @@
 """Intraday: ticks -> bars -> features -> signals, streaming, with watermarks and freshness.
 
-One code path for a replay and a live feed: messages (``TICK_DTYPE`` records) reach a
-:class:`BarBuilder` in batches, whatever bus delivered them.
+One code path for a replay and a live feed: messages (``TICK_DTYPE`` records) are published
+to a bus topic in batches (:func:`publish_session`), and :func:`consume` feeds them to an
+:class:`IntradayStream` (a :class:`BarBuilder` with its quality gate and watermarks,
+:class:`StreamingFeatures`, an :class:`IntradayModel`, an online store), committing its
+checkpoint with the bus's acknowledgements and writing parts of the offline store. The bus is
+in process by default (:class:`MemoryBus`) or Redis Streams (:class:`RedisBus`); the Kafka
+adapter is described in :mod:`mi_kernel.intraday.kafka`. Importing this package starts
+nothing and connects to nothing.
 """
 
 from mi_kernel.intraday.bars import BarBuilder, Emitted, frame
+from mi_kernel.intraday.bus import Bus, MemoryBus, Message, decode, encode
 from mi_kernel.intraday.config import Reason, StreamConfig
+from mi_kernel.intraday.features import INTRADAY, StreamingFeatures
+from mi_kernel.intraday.redis_bus import RedisBus
+from mi_kernel.intraday.signals import IntradayModel, approved_model, train_model
+from mi_kernel.intraday.store import (
+    MemoryOnlineStore,
+    OfflineStore,
+    OnlineStore,
+    RedisOnlineStore,
+    online_store,
+)
+from mi_kernel.intraday.stream import IntradayStream, Step, consume, publish_session
 
-__all__ = ["BarBuilder", "Emitted", "Reason", "StreamConfig", "frame"]
+__all__ = [
+    "INTRADAY",
+    "BarBuilder",
+    "Bus",
+    "Emitted",
+    "IntradayModel",
+    "IntradayStream",
+    "MemoryBus",
+    "MemoryOnlineStore",
+    "Message",
+    "OfflineStore",
+    "OnlineStore",
+    "Reason",
+    "RedisBus",
+    "RedisOnlineStore",
+    "Step",
+    "StreamConfig",
+    "StreamingFeatures",
+    "approved_model",
+    "consume",
+    "decode",
+    "encode",
+    "frame",
+    "online_store",
+    "publish_session",
+    "train_model",
+]

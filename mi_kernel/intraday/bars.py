@@ -79,8 +79,8 @@ class BarBuilder:
         self.symbols = list(symbols)
         self.config = config or StreamConfig()
         t0 = session_open if isinstance(session_open, int) else pd.Timestamp(session_open).value
-        bar = self.config.bar_minutes * MINUTE_NS
-        n_buckets = -(-minutes // self.config.bar_minutes)
+        bar = self.config.bar_seconds * 1_000_000_000
+        n_buckets = -(-minutes * MINUTE_NS // bar)
         self.params = np.array([t0, bar, n_buckets, round(self.config.max_jump * 1e9)], np.int64)
         n = len(self.symbols)
         self.f = np.zeros((K.N_FLOAT, n, n_buckets))

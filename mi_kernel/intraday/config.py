@@ -30,14 +30,16 @@ REASONS = tuple(Reason)
 class StreamConfig(BaseModel):
     """How ticks become bars (frozen; unknown keys are refused).
 
-    A bar ``[start, start + bar_minutes)`` is emitted once the watermark (the largest event
+    A bar ``[start, start + bar_seconds)`` is emitted once the watermark (the largest event
     time seen minus ``max_delay_s``) has passed its end plus ``allowed_lateness_s``; a tick
     for a bar already emitted becomes a correction record instead of changing it.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    bar_minutes: int = Field(default=1, ge=1, le=390, description="bar length in minutes")
+    bar_seconds: int = Field(
+        default=60, ge=1, le=86_400, description="bar length in seconds (300: five-minute bars)"
+    )
     max_delay_s: float = Field(
         default=2.0, ge=0.0, description="out-of-orderness the watermark allows"
     )

@@ -16,7 +16,7 @@ from mi_kernel.intraday import BarBuilder, Reason, StreamConfig, frame
 
 T0 = pd.Timestamp("2024-01-02 14:30", tz="UTC").value
 S = 1_000_000_000
-CONFIG = StreamConfig(bar_minutes=1, max_delay_s=2.0, allowed_lateness_s=5.0, max_jump=0.05)
+CONFIG = StreamConfig(bar_seconds=60, max_delay_s=2.0, allowed_lateness_s=5.0, max_jump=0.05)
 
 
 def trade(tid: int, sec: float, price: float, size: float = 100.0, sym: int = 0) -> tuple:
@@ -130,7 +130,9 @@ def test_close_emits_the_rest_of_the_session(builder) -> None:
 
 
 def test_n_minute_bars(builder) -> None:
-    five = BarBuilder(["AAA"], T0, minutes=10, config=CONFIG.model_copy(update={"bar_minutes": 5}))
+    five = BarBuilder(
+        ["AAA"], T0, minutes=10, config=CONFIG.model_copy(update={"bar_seconds": 300})
+    )
     five.process(batch(trade(1, 10, 100.0), trade(2, 200, 100.3), trade(3, 290, 100.1)))
     bars = frame(five.close(now=0).bars, five.symbols)
     assert len(bars) == 1 and (bars["ts_end"] - bars["ts"]).iloc[0] == pd.Timedelta("5min")

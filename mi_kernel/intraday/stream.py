@@ -1,0 +1,221 @@
+"""The stream: ticks -> bars -> features -> signals for one session, replayed or live.
+
+:class:`IntradayStream` is the processing (bars with their gate and watermarks, streaming
+features, signals, the online store) and its state; :func:`consume` feeds it from a bus
+topic as one consumer of a group, commits (checkpoint + acknowledgement) every
+``commit_every`` messages, and writes what was produced since the last commit to the
+offline store just before committing. A restarted consumer restores the checkpoint and
+reads its pending messages first: nothing is lost and nothing counted twice (re-processing
+an uncommitted message re-creates the same part of the offline store, under the same name).
+:func:`publish_session` puts a session's messages on a topic in arrival order, in batches of
+``batch_ms`` of arrival time, then an end-of-session marker; a live feed publishes the same way.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mi_kernel.intraday.bars import BarBuilder, Columns, Emitted, frame
+from mi_kernel.intraday.bus import Bus, decode, encode
+from mi_kernel.intraday.config import StreamConfig
+from mi_kernel.intraday.features import INTRADAY, StreamingFeatures
+from mi_kernel.intraday.signals import IntradayModel
+from mi_kernel.intraday.store import OfflineStore, OnlineStore
+
+END = b""  # the end-of-session marker
+TABLES = ("bars", "features", "signals", "corrections", "dead_letters", "quarantine")
+
+
+@dataclass
+class Step:
+    """What one message produced: column dicts by table (absent = no rows); see
+    :func:`~mi_kernel.intraday.bars.frame` for a table of one."""
+
+    tables: dict[str, Columns] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _concat(parts: list[Columns]) -> Columns:
+    return {k: np.concatenate([np.asarray(p[k]) for p in parts]) for k in parts[0]}
+
+
+class IntradayStream:
+    """One session's processing and state (see the module docstring)."""
+
+    def __init__(
+        self,
+        symbols: Sequence[str],
+        session_open: pd.Timestamp | int,
+        minutes: int = 390,
+        config: StreamConfig | None = None,
+        model: IntradayModel | None = None,
+        online: OnlineStore | None = None,
+    ) -> None:
+        self.builder = BarBuilder(symbols, session_open, minutes, config)
+        self.features = StreamingFeatures(len(self.builder.symbols), INTRADAY)
+        self.model, self.online = model, online
+        self.seq = 0
+        self.buffer: dict[str, list[Columns]] = {t: [] for t in TABLES}
+
+    @property
+    def symbols(self) -> list[str]:
+        return self.builder.symbols
+
+    def handle(self, payload: bytes, now: int | None = None,
+               clock: Callable[[], int] | None = None) -> Step:  # fmt: skip
+        """Process one message (a batch of ticks, or the end marker).
+
+        ``now`` stamps the bars (default: the batch's last arrival time; the end marker
+        needs it); ``clock`` (ns, e.g. ``time.time_ns`` live) stamps the features and
+        signals when they are computed, else they carry ``now`` too.
+        """
+        if payload == END:
+            emitted = self.builder.close(now if now is not None else int(self.builder.clock[0]))
+        else:
+            emitted = self.builder.process(decode(payload), now)
+        return self._downstream(emitted, clock)
+
+    def _downstream(self, emitted: Emitted, clock: Callable[[], int] | None) -> Step:
+        step = Step(counts=emitted.counts)
+        for name in ("corrections", "dead_letters", "quarantine"):
+            if getattr(emitted, name):
+                step.tables[name] = getattr(emitted, name)
+        if emitted.bars:
+            step.tables["bars"] = emitted.bars
+            cols = self.features.update(emitted.bars)
+            n = len(cols["ts"])
+            stamp = np.full(n, clock()) if clock else emitted.bars["ts_known"]
+            step.tables["features"] = feats = {**cols, "ts_known": stamp}
+            if self.model is not None:
+                sig = self.model.score(cols)
+                sig["ts_known"] = np.full(len(sig["ts"]), clock() if clock else stamp[0])
+                step.tables["signals"] = sig
+            if self.online is not None:
+                self.online.put(_latest(feats, self.symbols))
+        for name, table in step.tables.items():
+            self.buffer[name].append(table)
+        return step
+
+    def flush(self, store: OfflineStore | None) -> int:
+        """Write what was produced since the last flush as part ``seq``; return rows written."""
+        rows = 0
+        for name, parts in self.buffer.items():
+            if parts and store is not None:
+                table = frame(_concat(parts), self.symbols)
+                store.write(name, table, self.seq)
+                rows += len(table)
+            parts.clear()
+        self.seq += 1
+        return rows
+
+    def snapshot(self) -> bytes:
+        """The whole state as bytes (NumPy ``.npz``)."""
+        arrays: dict[str, Any] = {f"b_{k}": v for k, v in self.builder.state().items()}
+        arrays |= {f"f_{k}": v for k, v in self.features.state().items()}
+        arrays["seq"] = np.int64(self.seq)
+        buf = io.BytesIO()
+        np.savez(buf, **arrays)
+        return buf.getvalue()
+
+    def restore(self, snapshot: bytes) -> IntradayStream:
+        """Replace the state with a :meth:`snapshot`'s; return self."""
+        with np.load(io.BytesIO(snapshot)) as z:
+            self.builder.restore({k[2:]: z[k] for k in z.files if k.startswith("b_")})
+            self.features.restore({k[2:]: z[k] for k in z.files if k.startswith("f_")})
+            self.seq = int(z["seq"])
+        for parts in self.buffer.values():
+            parts.clear()
+        return self
+
+
+def _latest(feats: Columns, symbols: Sequence[str]) -> list[dict[str, object]]:
+    """The last row of each symbol, as records (symbol name, ISO times, floats)."""
+    last: dict[int, int] = {int(s): i for i, s in enumerate(feats["symbol"])}
+    out = []
+    for code, i in last.items():
+        rec: dict[str, object] = {"symbol": symbols[code]}
+        for k, v in feats.items():
+            if k.startswith("ts"):
+                rec[k] = pd.Timestamp(int(v[i]), tz="UTC").isoformat()
+            elif k != "symbol":
+                rec[k] = float(v[i])
+        out.append(rec)
+    return out
+
+
+def publish_session(bus: Bus, topic: str, ticks: np.ndarray, batch_ms: float = 100.0) -> int:
+    """Publish ``ticks`` (arrival order) in batches of ``batch_ms`` of arrival time, then the
+    end marker; return the number of messages published."""
+    t = ticks["ts_arrival"]
+    if t.size == 0:
+        bus.publish(topic, END)
+        return 1
+    window = (t - t[0]) // round(batch_ms * 1e6)
+    cuts = np.flatnonzero(np.diff(window)) + 1
+    for part in np.split(ticks, cuts):
+        bus.publish(topic, encode(part))
+    bus.publish(topic, END)
+    return cuts.size + 2
+
+
+Hook = Callable[[str, int], None]
+
+
+def consume(
+    bus: Bus,
+    topic: str,
+    group: str,
+    consumer: str,
+    stream: IntradayStream,
+    store: OfflineStore | None = None,
+    commit_every: int = 10,
+    block_ms: int = 1000,
+    clock: Callable[[], int] | None = None,
+    hook: Hook | None = None,
+    idle_timeout_s: float | None = None,
+) -> int:
+    """Feed ``stream`` from ``topic`` until the end marker; return messages handled.
+
+    Restores the group's checkpoint first (if any) and re-reads this consumer's pending
+    messages. ``clock`` stamps features live (see :meth:`IntradayStream.handle`); ``hook``
+    is called as ``hook(event, n)`` after each ``"handled"``, ``"flushed"`` and
+    ``"committed"`` (tests use it to kill the consumer at a chosen point). Stops after
+    ``idle_timeout_s`` without a message, if given.
+    """
+    saved = bus.checkpoint(topic, group)
+    if saved is not None:
+        stream.restore(saved)
+    todo = bus.read(topic, group, consumer, count=1 << 30, pending=True)
+    done, handled, since = False, 0, time.monotonic()
+    uncommitted: list[str] = []
+    while not done:
+        if not todo:
+            todo = bus.read(topic, group, consumer, count=64, block_ms=block_ms)
+            if not todo:
+                if idle_timeout_s is not None and time.monotonic() - since > idle_timeout_s:
+                    break
+                continue
+            since = time.monotonic()
+        msg = todo.pop(0)
+        done = msg.payload == END
+        stream.handle(msg.payload, now=clock() if (done and clock) else None, clock=clock)
+        uncommitted.append(msg.id)
+        handled += 1
+        if hook:
+            hook("handled", handled)
+        if len(uncommitted) >= commit_every or done:
+            stream.flush(store)
+            if hook:
+                hook("flushed", handled)
+            bus.commit(topic, group, uncommitted, stream.snapshot())
+            uncommitted = []
+            if hook:
+                hook("committed", handled)
+    return handled
