@@ -34,7 +34,7 @@ from mi_kernel.errors import ComplianceError, ConfigError
 from mi_kernel.governance.roles import Action, require
 from mi_kernel.schemas.records import AuditEntry, utcnow
 
-CLASSES = ("runs", "signals", "decisions", "approvals")
+CLASSES = ("runs", "signals", "decisions", "approvals", "failed")
 POLICY_FILE = "retention.yml"
 
 
@@ -73,10 +73,15 @@ def load_policy(path: Path | None = None) -> Policy:
     return Policy(juris, {c: {j: int(d) for j, d in classes[c].items()} for c in CLASSES})
 
 
-def record_class(pipeline: str, products: dict[str, str]) -> str:
+def record_class(pipeline: str, products: dict[str, str], status: str = "succeeded") -> str:
+    """The retention class of a run. A failed run that wrote no Portfolio Instruction is
+    ``failed`` (kept briefly: it is evidence of what went wrong, not a record of a decision);
+    one that did publish before failing keeps the class of its decision."""
     if pipeline in ("validation", "publication"):
         return "approvals"
     names = list(products)
+    if status == "failed" and not any(n.startswith("portfolio/published/") for n in names):
+        return "failed"
     if any(n.startswith("portfolio/") and n.endswith(".json") for n in names):
         return "decisions"
     if any(n.startswith("signals/") for n in names):
@@ -124,7 +129,7 @@ def retention_table(
     active = holds(store.ledger)
     rows = []
     for m in store.runs():
-        cls = record_class(m.pipeline, m.products)
+        cls = record_class(m.pipeline, m.products, m.status)
         expires = m.sealed + policy.period(cls)
         h = _hold_of(active, m.run_id, cls)
         rows.append(

@@ -250,3 +250,22 @@ def test_promotion_to_stage_is_a_signed_approval(
             assert ctx.read_meta(uri)["model_status"] == "approved"
         stage.seal(ctx.run_id)
     assert all(r.ok for r in verify_all(stage))
+
+
+def test_a_failed_run_is_kept_30_days_then_purged(fresh: tuple[RunStore, str]) -> None:
+    """A failed run (bad data, a bug) is evidence, not a record: `mi records purge` removes it
+    after the `failed` period, while the succeeded research run is kept for years."""
+    store, _version = fresh
+    [kept] = [m.run_id for m in store.runs()]
+    ctx = store.start("demo", {"symbols": ["AAPL"]})
+    ctx.write_json({"partial": True}, "features/core.json")
+    failed = store.seal(ctx.run_id, status="failed", error="KeyError: nan").run_id
+    table = retention.retention_table(store).set_index("run_id")
+    assert table.loc[failed, "record_class"] == "failed"
+    assert table.loc[kept, "record_class"] == "runs"
+    with acting_as("carl"):
+        with pytest.raises(ComplianceError, match="not expired"):
+            retention.purge(store, [failed])
+        assert retention.purge(store, now=utcnow() + timedelta(days=31)) == [failed]
+    assert not store.sealed_dir(failed).exists() and store.sealed_dir(kept).exists()
+    assert "retention: failed 30 days" in store.ledger.find("tombstone", failed)[0].detail["reason"]
