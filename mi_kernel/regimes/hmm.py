@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -62,14 +63,29 @@ class HMMParams:
         return np.exp(log_post), float(evidence)
 
 
+@cache
+def _thread_pools() -> Any:
+    """The process's BLAS and OpenMP pools, found once (a scan costs ~7 ms; EM is ~30 ms)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
 @contextmanager
-def _quiet_hmmlearn() -> Iterator[None]:
-    """Silence hmmlearn's convergence chatter on its logger for the duration of a fit."""
+def _quiet_single_thread() -> Iterator[None]:
+    """Silence hmmlearn's convergence chatter and run its fit on one thread.
+
+    The model is a few states of a few features: BLAS (OpenBLAS) and OpenMP (k-means) threads
+    only add hand-offs, and on a busy machine their spin-waits cost several times the work
+    (a walk-forward fit of the S&P 500 took 3 to 40 s wall, depending on the load). One
+    thread gives the same numbers (``tests/regimes``) in steady time.
+    """
     logger = logging.getLogger("hmmlearn")
     level = logger.level
     logger.setLevel(logging.ERROR)
     try:
-        yield
+        with _thread_pools().limit(limits=1):
+            yield
     finally:
         logger.setLevel(level)
 
@@ -97,6 +113,10 @@ class GaussianRegimeHMM(BaseEstimator):
         Diagonal of the initial transition matrix (EM starts from persistent regimes, which
         avoids the "up day / down day" local optimum of a uniform start); means and
         covariances start from k-means.
+    implementation : {"scaling", "log"}, default "scaling"
+        hmmlearn's forward-backward in scaled probabilities (about half the time) or in log
+        space; they give the same fit to ~1e-8 (``tests/regimes``). A scaled fit falls back to
+        log space when an observation's likelihood underflows under every state.
     warm_start : bool, default False
         If True and already fitted, start EM from the current parameters (walk-forward
         refits converge faster and keep their state meaning).
@@ -127,6 +147,7 @@ class GaussianRegimeHMM(BaseEstimator):
         tol: float = 1e-4,
         min_covar: float = 1e-3,
         init_stay: float = 0.95,
+        implementation: str = "scaling",
         warm_start: bool = False,
         random_state: int = 0,
     ) -> None:
@@ -137,6 +158,7 @@ class GaussianRegimeHMM(BaseEstimator):
         self.tol = tol
         self.min_covar = min_covar
         self.init_stay = init_stay
+        self.implementation = implementation
         self.warm_start = warm_start
         self.random_state = random_state
 
@@ -147,6 +169,10 @@ class GaussianRegimeHMM(BaseEstimator):
             raise ConfigError(
                 f"covariance_type={self.covariance_type!r} is not supported; use one of "
                 f"{_COVARIANCE_TYPES}"
+            )
+        if self.implementation not in ("scaling", "log"):
+            raise ConfigError(
+                f"implementation={self.implementation!r} is not supported; use 'scaling' or 'log'"
             )
         if not 0.0 < float(self.init_stay) < 1.0:
             raise ConfigError(f"init_stay must be in (0, 1), got {self.init_stay!r}")
@@ -175,8 +201,6 @@ class GaussianRegimeHMM(BaseEstimator):
         -------
         self
         """
-        from hmmlearn.hmm import GaussianHMM  # imported when used
-
         warm = (
             bool(self.warm_start)
             and hasattr(self, "params_")
@@ -184,26 +208,13 @@ class GaussianRegimeHMM(BaseEstimator):
         )
         X = validate_data(self, X, dtype="float64", reset=not warm, ensure_min_samples=2)
         self._check_params(*X.shape)
-        model = GaussianHMM(
-            n_components=int(self.n_states),
-            covariance_type=self.covariance_type,
-            min_covar=self.min_covar,
-            n_iter=int(self.n_iter),
-            tol=self.tol,
-            random_state=self.random_state,
-            init_params="" if warm else "mc",
-        )
-        if warm:
-            _set_params(model, self.params_, self.covariance_type)
-        else:
-            k = int(self.n_states)
-            off = (1.0 - float(self.init_stay)) / max(k - 1, 1)
-            trans = np.full((k, k), off)
-            np.fill_diagonal(trans, float(self.init_stay) if k > 1 else 1.0)
-            model.startprob_ = np.full(k, 1.0 / k)
-            model.transmat_ = trans
-        with _quiet_hmmlearn():
-            model.fit(X)
+        with _quiet_single_thread():
+            try:
+                model = self._em(X, warm, self.implementation)
+            except ValueError as exc:  # an observation no state can produce (exp underflows)
+                if self.implementation != "scaling" or "underflow" not in str(exc):
+                    raise
+                model = self._em(X, warm, "log")
         params = _sorted_params(model, int(self.sort_feature))
         if not all(np.isfinite(a).all() for a in vars(params).values()):
             raise DataError(
@@ -217,6 +228,31 @@ class GaussianRegimeHMM(BaseEstimator):
         self.n_iter_ = int(model.monitor_.iter)
         self.converged_ = len(history) >= 2 and history[-1] - history[-2] < self.tol
         return self
+
+    def _em(self, X: Array, warm: bool, implementation: str) -> Any:
+        """Run hmmlearn's EM from the previous fit (``warm``) or from k-means."""
+        from hmmlearn.hmm import GaussianHMM  # imported when used
+
+        model = GaussianHMM(
+            n_components=int(self.n_states),
+            covariance_type=self.covariance_type,
+            min_covar=self.min_covar,
+            n_iter=int(self.n_iter),
+            tol=self.tol,
+            random_state=self.random_state,
+            init_params="" if warm else "mc",
+            implementation=implementation,
+        )
+        if warm:
+            _set_params(model, self.params_, self.covariance_type)
+        else:
+            k = int(self.n_states)
+            off = (1.0 - float(self.init_stay)) / max(k - 1, 1)
+            trans = np.full((k, k), off)
+            np.fill_diagonal(trans, float(self.init_stay) if k > 1 else 1.0)
+            model.startprob_ = np.full(k, 1.0 / k)
+            model.transmat_ = trans
+        return model.fit(X)
 
     def filter_proba(self, X: Any) -> Array:
         """Return filtered state probabilities P(s_t | x_0..x_t), shape (n_samples, n_states).

@@ -57,3 +57,31 @@ def test_filtered_is_hmmlearns_posterior_of_the_prefix(two_regimes) -> None:
     assert est.score(X) == pytest.approx(ref.score(X))
     smoothed = ref.predict_proba(X)
     assert np.abs(smoothed[:-1] - filtered[:-1]).max() > 1e-3  # smoothing does use the future
+
+
+def test_equals_scipys_logsumexp_recursion() -> None:
+    """The recursion as it was written with scipy's logsumexp, to rounding (1e-12)."""
+    from scipy.special import logsumexp
+
+    rng = np.random.default_rng(1)
+    k, m, n = 3, 5, 400
+    start = rng.dirichlet(np.ones(k), size=m)
+    trans = rng.dirichlet(np.ones(k), size=(m, k))
+    trans[0, :, 2] = 0.0  # a state model 0 never enters: log 0 = -inf
+    trans[0] /= trans[0].sum(axis=-1, keepdims=True)
+    log_lik = rng.normal(0.0, 30.0, size=(n, m, k))  # densities far below exp(-745)
+    log_start, log_trans = safe_log(start), safe_log(trans)
+    old = np.empty_like(log_lik)
+    a = log_start + log_lik[0]
+    norm = logsumexp(a, axis=-1, keepdims=True)
+    old[0], evidence = a - norm, norm[..., 0].copy()
+    for t in range(1, n):
+        a = logsumexp(old[t - 1][..., :, None] + log_trans, axis=-2) + log_lik[t]
+        norm = logsumexp(a, axis=-1, keepdims=True)
+        old[t], evidence = a - norm, evidence + norm[..., 0]
+    new, new_evidence = forward_filter(log_start, log_trans, log_lik)
+    assert np.isneginf(new[1:, 0, 2]).all() and np.isneginf(old[1:, 0, 2]).all()
+    finite = np.isfinite(old)
+    np.testing.assert_array_equal(np.isfinite(new), finite)
+    np.testing.assert_allclose(new[finite], old[finite], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(new_evidence, evidence, rtol=1e-12)

@@ -106,3 +106,41 @@ def test_bad_inputs() -> None:
         walk_forward_regimes(frame, refit_every=0, min_train=10)
     with pytest.raises(DataError, match="non-positive"):
         market_features(pd.Series([1.0, -1.0, 2.0], index=idx[:3]))
+
+
+# Stated tolerance of the faster path (scaled forward-backward in EM, one thread, the NumPy
+# forward filter) against the old one (log-space EM, scipy's logsumexp): filtered
+# probabilities within 1e-6, the same labels, EM iterations and convergence at every refit.
+def test_sp500_regimes_as_the_log_space_path_gave() -> None:
+    from mi_kernel import data
+
+    level = data.load_benchmark("sp500")
+    feats = market_features(level)
+    for n_states in (2, 3):
+        new, old = (
+            walk_forward_regimes(
+                feats,
+                GaussianRegimeHMM(n_states=n_states, warm_start=True, implementation=impl),
+                refit_every=126,
+            )
+            for impl in ("scaling", "log")
+        )
+        pd.testing.assert_frame_equal(new.probabilities, old.probabilities, rtol=0, atol=1e-6)
+        pd.testing.assert_series_equal(new.labels(), old.labels())
+        cols = ["start", "n_train", "converged", "n_iter"]
+        pd.testing.assert_frame_equal(new.refits[cols], old.refits[cols])
+        pd.testing.assert_frame_equal(new.refits, old.refits, rtol=1e-6)
+
+
+def test_scaled_em_falls_back_to_log_space_on_underflow() -> None:
+    """An observation no fitted state can produce underflows the scaled recursion."""
+    X = np.random.default_rng(0).normal(size=(600, 2))
+    X[450] = [400.0, 0.0]
+    fits = []
+    for impl in ("scaling", "log"):
+        est = GaussianRegimeHMM(warm_start=True, implementation=impl).fit(X[:400])
+        fits.append(est.fit(X))
+    np.testing.assert_allclose(fits[0].means_, fits[1].means_)
+    assert fits[0].means_[0, 0] == pytest.approx(400.0)  # a state of its own
+    with pytest.raises(ConfigError, match="implementation='fast'"):
+        GaussianRegimeHMM(implementation="fast").fit(X)
