@@ -19,6 +19,7 @@ import pandas as pd
 from mi_kernel.data.synthetic import SyntheticConfig, load
 from mi_kernel.data.synthetic.ticks import TickConfig, TickTruth, session_ticks
 from mi_kernel.errors import ConfigError
+from mi_kernel.intraday.bars import STATUSES
 from mi_kernel.intraday.bus import Bus, MemoryBus
 from mi_kernel.intraday.config import StreamConfig
 from mi_kernel.intraday.freshness import freshness, summary
@@ -104,8 +105,8 @@ def replay_session(
     seconds = time.perf_counter() - started
     store = OfflineStore(store_root)
     tables = {name: store.read(name) for name in TABLES}
-    totals = dict(zip(("accepted", "duplicate", "dead", "quarantined", "corrected",
-                       "applied_behind_watermark"), map(int, stream.builder.totals), strict=True))  # fmt: skip
+    names = (*STATUSES, "applied_behind_watermark")
+    totals = dict(zip(names, map(int, stream.builder.totals), strict=True))
     fresh = freshness(messages, tables["features"], symbols, config.bar_seconds)
     truth = np.bincount(messages["truth"], minlength=len(TickTruth))
     return Replay(
