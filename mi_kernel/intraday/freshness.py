@@ -21,7 +21,7 @@ def freshness(ticks: np.ndarray, features: pd.DataFrame, symbols: list[str],
     clean = np.isin(ticks["truth"], [TickTruth.CLEAN, TickTruth.LATE])
     trades = ticks[clean & (ticks["kind"] == TickKind.TRADE)]
     bar = bar_seconds * 1_000_000_000
-    code = pd.Index(symbols).get_indexer(features["symbol"])
+    code = pd.Index(symbols).get_indexer(pd.Index(features["symbol"]))
     start = features["ts"].to_numpy("datetime64[ns]").view(np.int64)
     known = features["ts_known"].to_numpy("datetime64[ns]").view(np.int64)
     width = np.int64(len(symbols))

@@ -69,7 +69,7 @@ def session_days(config: SyntheticConfig, session: str = "", count: int = 1) -> 
             f"session={session!r} is not a day of the synthetic market ({dates[0]:%Y-%m-%d} .. "
             f"{dates[-1]:%Y-%m-%d}, business days); pick one of those or leave it empty"
         )
-    i = dates.get_loc(end)
+    i = int(dates.searchsorted(end))
     if i + 1 < count:
         raise ConfigError(f"the market has {i + 1} sessions up to {end:%Y-%m-%d}, not {count}")
     days = dates[i + 1 - count : i + 1]
