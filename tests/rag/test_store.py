@@ -1,0 +1,125 @@
+"""Stores: exact top-k by hand, Qdrant local mode agrees with it, nothing seen before known_at."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mi_kernel.errors import ConfigError
+from mi_kernel.rag import NumpyStore, QdrantStore, StoreBackend, open_store
+
+T0 = pd.Timestamp("2024-01-01", tz="UTC")
+N = 300
+
+
+def _passages(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    vecs = rng.standard_normal((n, 8)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    known = T0 + pd.to_timedelta(rng.integers(0, 30 * 86400, n), unit="s")
+    tickers = [[f"T{i % 5}"] + (["ALL"] if i % 2 else []) for i in range(n)]
+    p = pd.DataFrame(
+        {
+            "passage_id": [f"d{i}:0-{i + 1}" for i in range(n)],
+            "doc_id": [f"d{i}" for i in range(n)],
+            "start": 0,
+            "end": np.arange(n) + 1,
+            "text": [f"passage {i}" for i in range(n)],
+            "tickers": tickers,
+            "source": "test",
+            "title": "t",
+            "ref": "r",
+            "known_at": known,
+            "published_at": known - pd.Timedelta(minutes=5),
+        }
+    )
+    return p, vecs
+
+
+@pytest.fixture(scope="module")
+def data() -> tuple[pd.DataFrame, np.ndarray]:
+    return _passages(N, seed=3)
+
+
+@pytest.fixture(scope="module")
+def stores(data: tuple[pd.DataFrame, np.ndarray]) -> list[NumpyStore | QdrantStore]:
+    p, v = data
+    exact, qdrant = NumpyStore(), QdrantStore(path=":memory:", dim=8)
+    for s in (exact, qdrant):
+        s.add(p.iloc[:100], v[:100])  # two batches: adding appends
+        s.add(p.iloc[100:], v[100:])
+    return [exact, qdrant]
+
+
+def _oracle(p: pd.DataFrame, v: np.ndarray, q: np.ndarray, asof: pd.Timestamp, k: int) -> list[str]:
+    ok = (p["known_at"] <= asof).to_numpy()
+    scores = np.where(ok, v @ q, -np.inf)
+    order = np.argsort(-scores, kind="stable")[: min(k, int(ok.sum()))]
+    return p["passage_id"].to_numpy()[order].tolist()
+
+
+@settings(max_examples=40, deadline=None)
+@given(seconds=st.integers(-86400, 31 * 86400), k=st.integers(1, 12), seed=st.integers(0, 10**6))
+def test_no_passage_is_visible_before_its_known_at(
+    stores: list[NumpyStore | QdrantStore],
+    data: tuple[pd.DataFrame, np.ndarray],
+    seconds: int,
+    k: int,
+    seed: int,
+) -> None:
+    p, v = data
+    q = np.random.default_rng(seed).standard_normal(8).astype(np.float32)
+    q /= np.linalg.norm(q)
+    asof = T0 + pd.Timedelta(seconds=seconds)
+    expected = _oracle(p, v, q, asof, k)
+    for s in stores:
+        hits = s.search(q, asof, k)
+        assert all(h.payload["known_at"] <= asof.timestamp() for h in hits)
+        assert [h.payload["passage_id"] for h in hits] == expected, type(s).__name__
+        rows = [int(h.payload["doc_id"][1:]) for h in hits]
+        np.testing.assert_allclose([h.score for h in hits], v[rows] @ q, atol=1e-5)
+
+
+def test_ticker_filter_and_payload_round_trip(stores: list[NumpyStore | QdrantStore]) -> None:
+    q = np.ones(8, dtype=np.float32) / np.sqrt(8)
+    late = T0 + pd.Timedelta(days=60)
+    for s in stores:
+        assert len(s) == N
+        hits = s.search(q, late, 50, tickers=["T1", "T3"])
+        assert hits and all({"T1", "T3"} & set(h.payload["tickers"]) for h in hits)
+        assert s.search(q, late, 5, tickers=["NOPE"]) == []
+        assert s.search(q, T0 - pd.Timedelta(days=1), 5) == []
+        h = s.search(q, late, 1)[0].payload
+        assert h["passage_id"] == f"{h['doc_id']}:{h['start']}-{h['end']}"
+
+
+def test_qdrant_local_mode_persists_to_a_folder(
+    tmp_path: Path, data: tuple[pd.DataFrame, np.ndarray]
+) -> None:
+    p, v = data
+    s = QdrantStore(path=str(tmp_path / "q"), dim=8)
+    s.add(p.iloc[:20], v[:20])
+    s.add(p.iloc[:20], v[:20])  # same passage ids: upserted, not duplicated
+    s.client.close()
+    again = QdrantStore(path=str(tmp_path / "q"), dim=8)
+    assert len(again) == 20
+    again.client.close()
+
+
+def test_open_store_picks_the_backend(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("MI_QDRANT_URL", raising=False)
+    assert isinstance(open_store(), NumpyStore)
+    assert isinstance(open_store(StoreBackend.QDRANT), QdrantStore)
+    local = open_store(path=str(tmp_path / "q"))
+    assert isinstance(local, QdrantStore) and local.url is None
+    with pytest.raises(ConfigError, match="backend="):
+        open_store("faiss")
+    with pytest.raises(ConfigError, match="in memory"):
+        open_store("numpy", path=str(tmp_path))
+    with pytest.raises(ConfigError, match="do not match"):
+        NumpyStore().add(_passages(3, 0)[0], np.zeros((2, 8)))
