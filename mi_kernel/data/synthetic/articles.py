@@ -28,6 +28,8 @@ from mi_kernel.data.synthetic.templates import (
     BODIES,
     BY_SIGN,
     CALL,
+    CITIES,
+    CONTEXT,
     FILING,
     FILING_ITEMS,
     SYNONYMS,
@@ -63,14 +65,29 @@ def _slots(rng: np.random.Generator, symbol: str, sector: str, ts: pd.Timestamp)
         "pct": f"{rng.uniform(2, 25):.1f}",
         "prem": f"{rng.integers(15, 60)}",
         "sector": sector.lower(),
+        "city": CITIES[rng.integers(len(CITIES))],
+        "staff": f"{rng.integers(2, 90) * 500:,}",
+        "ytd": f"{rng.uniform(-30, 40):.1f}",
+        "rev": f"{rng.uniform(0.5, 40):.1f}",
+        "n_countries": f"{rng.integers(3, 60)}",
+        "pe": f"{rng.uniform(8, 40):.1f}",
+        "founded": f"{rng.integers(1890, 2005)}",
+        "inst": f"{rng.integers(40, 95)}",
+        "weeks": f"{rng.integers(2, 12)}",
+        "segments": f"{rng.integers(2, 6)}",
+        "mcap": f"{rng.uniform(1, 300):.1f}",
+        "vol": f"{rng.uniform(0.2, 30):.1f}",
+        "div": f"{rng.integers(5, 90)}",
     }
 
 
 def _body(rng: np.random.Generator, key: tuple[EventType, int], slots: dict[str, str]) -> list[str]:
-    """Return the article's sentences: the lead, then a random subset of the rest in order."""
+    """Return the article's sentences: the lead, a random subset of the rest, two of context."""
     pool = BODIES[key]
     rest = rng.permutation(np.arange(1, len(pool)))[: max(2, len(pool) - 2)]
-    return [pool[j].format(**slots) for j in (0, *sorted(rest))]
+    story = [pool[j].format(**slots) for j in (0, *sorted(rest))]
+    context = rng.choice(len(CONTEXT), size=2, replace=False)
+    return story + [CONTEXT[j].format(**slots) for j in context]
 
 
 def _reword(rng: np.random.Generator, sentences: list[str]) -> str:
@@ -78,7 +95,7 @@ def _reword(rng: np.random.Generator, sentences: list[str]) -> str:
     rng.shuffle(tail)
     out = " ".join(sentences[:1] + tail)
     for old, new in SYNONYMS:
-        if rng.random() < 0.7:
+        if rng.random() < 0.4:
             out = out.replace(old, new)
     return out
 
@@ -101,7 +118,8 @@ def _derived(
     sym = slots["symbol"]
     item = FILING_ITEMS[event]
     when = ts + pd.Timedelta(seconds=float(rng.uniform(3600, 259200)))
-    fbody = " ".join(s.format(item=item, first=sentences[0], **slots) for s in FILING)
+    rest = " ".join(sentences[-2:])
+    fbody = " ".join(s.format(item=item, first=sentences[0], rest=rest, **slots) for s in FILING)
     out = [
         _row(
             "synthetic_filing",
@@ -114,7 +132,7 @@ def _derived(
         )
     ]
     if event in _EARNINGS:
-        said = {"first": sentences[0], "second": sentences[1], "third": sentences[2]}
+        said = {"first": sentences[0], "second": sentences[1], "third": sentences[2], "rest": rest}
         out.append(
             _row(
                 "synthetic_call",
@@ -141,7 +159,7 @@ def _story(i: int, item: tuple, sectors: pd.Series, seed: int) -> tuple[list[dic
     about = [sym]
     if event == EventType.M_AND_A:
         others = sectors.index[sectors.index != sym]
-        buyer = str(others[rng.integers(len(others))])
+        buyer = str(others[int(rng.integers(len(others)))])
         slots["other"] = company_name(buyer, str(sectors[buyer]))
         about.append(buyer)
     late = rng.random() < LATE_FRAC

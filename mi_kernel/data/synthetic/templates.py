@@ -93,13 +93,14 @@ BODIES: dict[tuple[EventType, int], tuple[str, ...]] = {
         "The downgrade follows losses of market share and delays in key contracts.",
     ),
     (E.M_AND_A, 1): (
-        "{other} agreed to acquire {tag} in a cash deal valuing the company at a {prem} "
-        "percent premium to its last close.",
+        "{other} agreed to acquire {tag} in a cash deal valuing the company at an attractive "
+        "{prem} percent premium to its last close.",
         "The boards of both companies approved the merger, which is expected to close "
         "within two quarters.",
         "{exec}, chief executive of {short}, said the combination creates a stronger "
         "{sector} leader.",
-        "Shareholders of {short} will receive cash for each share held.",
+        "Shareholders of {short} will receive cash for each share held and benefit from the "
+        "premium.",
     ),
     (E.LITIGATION, -1): (
         "A former customer filed a lawsuit against {tag}, alleging breach of contract and "
@@ -109,8 +110,8 @@ BODIES: dict[tuple[EventType, int], tuple[str, ...]] = {
         "Legal experts said the litigation could lead to penalties and adverse publicity.",
     ),
     (E.MANAGEMENT_CHANGE, 0): (
-        "{tag} named {exec} as chief executive officer, effective next month.",
-        "{exec} succeeds the current chief executive, who will remain an adviser to the board.",
+        "{tag} named {exec} as chief executive officer from next month.",
+        "{exec} replaces the current chief executive, who will remain an adviser to the board.",
         "{exec} previously ran the company's {sector} operations.",
         "The board said the transition follows a planned succession process.",
     ),
@@ -121,6 +122,29 @@ BODIES: dict[tuple[EventType, int], tuple[str, ...]] = {
         "A replay of the webcast will be available for thirty days.",
     ),
 }
+
+#: Background sentences: two are drawn per article (neutral words, story-specific numbers).
+CONTEXT = (
+    "{short} is based in {city} and employs about {staff} people.",
+    "Its shares have moved {ytd} percent so far this year.",
+    "The company had revenue of {rev} billion dollars in its last fiscal year.",
+    "{short} operates in {n_countries} countries.",
+    "The stock trades at {pe} times expected earnings.",
+    "{short} was founded in {founded} in {city}.",
+    "About {inst} percent of its shares are held by institutions.",
+    "The company last reported results {weeks} weeks ago.",
+    "{short} has {segments} reporting segments.",
+    "Its market value is about {mcap} billion dollars.",
+    "Trading volume in the stock was {vol} million shares on the previous day.",
+    "{short} pays a quarterly dividend of {div} cents per share.",
+    "{short} completed a small acquisition in {founded}.",
+    "The company last changed its outlook {weeks} weeks ago.",
+    "A lawsuit over a {founded} contract was settled years ago.",
+)
+CITIES = (
+    "Boston", "Denver", "Austin", "Chicago", "Seattle", "Atlanta", "Phoenix", "Columbus",
+    "Portland", "Raleigh", "Nashville", "Omaha", "Tampa", "Pittsburgh", "San Diego",
+)  # fmt: skip
 
 #: Rewording of a duplicate: word and phrase swaps applied to the copy.
 SYNONYMS = (
@@ -142,11 +166,10 @@ FILING_ITEMS = {
     E.MANAGEMENT_CHANGE: "Item 5.02 Departure and Appointment of Certain Officers",
 }
 FILING = (
-    "FORM 8-K current report of {name} under {item}.",
-    "On the date of this report, {name} disclosed the following.",
+    "Form 8-K of {name}, {item}.",
     "{first}",
-    "Item 9.01 Financial Statements and Exhibits. The press release is furnished as Exhibit 99.1.",
-    "Forward-looking statements in this report involve risks and uncertainties.",
+    "{rest}",
+    "Exhibit 99.1: press release.",
 )
 CALL = (
     "{name} {q} earnings call. Operator: Good day and welcome to the {short} conference call.",
@@ -155,5 +178,6 @@ CALL = (
     "{exec}: {second}",
     "Analyst: How should we think about margins for the rest of the year?",
     "{exec}: {third}",
+    "{exec}: {rest}",
     "Operator: This concludes today's call.",
 )
