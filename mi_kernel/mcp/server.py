@@ -5,15 +5,18 @@
 Every tool call writes into a run, like any other caller of :mod:`mi_kernel.tools`: pass
 ``run_id`` to join an open (staging) run, or leave it empty to use the session's own run,
 started at the first call. ``seal_run`` seals the session's run; ``list_runs`` lists sealed
-runs. Errors come back as tool errors carrying the platform's message (what was wrong and
-what to do), so the agent can correct itself.
+runs. ``ask_documents`` answers a question from a documents table of the run as of a date,
+with citations (:mod:`mi_kernel.rag`). Errors come back as tool errors carrying the
+platform's message (what was wrong and what to do), so the agent can correct itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
@@ -22,6 +25,18 @@ from mi_kernel import tools
 from mi_kernel.errors import MIError
 from mi_kernel.governance import runs_table
 from mi_kernel.runstore import RunContext, RunStore, use_run
+
+if TYPE_CHECKING:
+    from mi_kernel.rag import DocumentIndex
+
+
+@lru_cache(maxsize=4)
+def _document_index(path: str, mtime_ns: int, size: int) -> DocumentIndex:
+    """The passages of a documents artifact, embedded once per file version and process."""
+    from mi_kernel.rag import index_documents
+    from mi_kernel.runstore.context import read_parquet
+
+    return index_documents(read_parquet(Path(path), path))
 
 
 class McpSession:
@@ -142,6 +157,37 @@ def _tools(s: McpSession) -> list[Callable[..., Any]]:
                 targets, book, risk_uri=risk_uri or None, model_version=model_version or None
             )
 
+    def ask_documents(
+        question: str,
+        asof: str,
+        documents_uri: str,
+        tickers: list[str] | None = None,
+        run_id: str = "",
+    ) -> dict[str, Any]:
+        """Answer a question from a documents table as of a date, citing every sentence.
+
+        Only documents known at ``asof`` (known_at <= asof; a bare date is its midnight UTC)
+        are evidence. The answer is extractive: the best sentences of the top passages, each
+        with doc_id, passage_id and the char span [start, end) in the body. ``status`` is
+        "insufficient_evidence" (with ``reason``) when nothing relevant is known at asof.
+        """
+        from mi_kernel.rag import answer_question
+
+        with s.run(run_id) as ctx:
+            path = ctx.resolve(documents_uri)
+            st = path.stat()
+            index = _document_index(str(path), st.st_mtime_ns, st.st_size)
+            answer = answer_question(index, question, asof, tickers=tickers or ())
+            ctx.emit(
+                "rag.answered",
+                {"question": question, "asof": answer.asof.isoformat(), "status": answer.status,
+                 "best_score": answer.best_score,
+                 "cited": [x.citation.passage_id for x in answer.sentences]},
+                parents=[documents_uri],
+                dataset_hash=ctx.hash_of(documents_uri),
+            )  # fmt: skip
+            return answer.model_dump(mode="json")
+
     def seal_run() -> dict[str, Any]:
         """Seal this session's run (immutable from now on) and return its manifest summary."""
         return s.seal()
@@ -152,7 +198,8 @@ def _tools(s: McpSession) -> list[Callable[..., Any]]:
         return table.to_dict("records")  # type: ignore[return-value]
 
     return [fetch_market_data, quality_report, compute_features, train_model, score_signals,
-            run_backtest, pretrade_check, publish_portfolio, seal_run, list_runs]  # fmt: skip
+            run_backtest, pretrade_check, publish_portfolio, ask_documents, seal_run,
+            list_runs]  # fmt: skip
 
 
 def build_server(store: RunStore | None = None) -> tuple[MCPServer[Any], McpSession]:

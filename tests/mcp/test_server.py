@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pandas as pd
 import pytest
 from mcp.server.mcpserver.exceptions import ToolError
 
@@ -34,7 +35,7 @@ def _call(server: Any, name: str, args: dict[str, Any]) -> Any:
 def test_lists_the_eight_tools_and_run_helpers(store: RunStore) -> None:
     server, _ = build_server(store)
     names = {t.name for t in asyncio.run(server.list_tools())}
-    assert names == EIGHT | {"seal_run", "list_runs"}
+    assert names == EIGHT | {"ask_documents", "seal_run", "list_runs"}
 
 
 def test_calls_write_into_the_session_run_which_seals(store: RunStore) -> None:
@@ -94,3 +95,31 @@ def test_calls_check_the_servers_role_and_stay_in_the_runs_root(
             asyncio.run(server.call_tool("quality_report", {"dataset_uri": "x", "run_id": run_id}))
     with pytest.raises(ToolError, match=r"escapes|only artifacts"):
         asyncio.run(server.call_tool("quality_report", {"dataset_uri": "/etc/passwd"}))
+
+
+def test_ask_documents_answers_with_citations_as_of_a_date(store: RunStore) -> None:
+    from tests.rag.corpus import make_corpus
+
+    docs, questions = make_corpus(14, seed=5)
+    server, session = build_server(store)
+    q = questions[0]
+    with session.run() as ctx:
+        uri = ctx.write_table(docs, "news/documents.parquet")
+    args = {"question": q.text, "asof": "2030-01-01", "documents_uri": uri}
+    answer = _call(server, "ask_documents", args)
+    assert answer["status"] == "answered"
+    top = answer["sentences"][0]
+    assert top["text"] == q.fact and top["citation"]["doc_id"] == q.doc_id
+    body = docs.set_index("doc_id").loc[q.doc_id, "body"]
+    assert body[top["start"] : top["end"]] == q.fact
+    before = (q.known_at - pd.Timedelta(seconds=1)).isoformat()
+    early = _call(server, "ask_documents", {**args, "asof": before})
+    assert q.doc_id not in {s["citation"]["doc_id"] for s in early["sentences"]}
+    refused = _call(server, "ask_documents", {**args, "question": "Who wrote Hamlet?"})
+    assert refused["status"] == "insufficient_evidence" and refused["sentences"] == []
+    assert session.ctx is not None
+    asked = [e for e in session.ctx.events() if e.event_type == "rag.answered"]
+    assert len(asked) == 3 and asked[2].payload["status"] == "insufficient_evidence"
+    assert asked[0].lineage_parents == (uri,) and asked[0].payload["cited"][0].startswith(q.doc_id)
+    sealed = _call(server, "seal_run", {})
+    assert verify_run(store, sealed["run_id"]).ok
