@@ -220,6 +220,40 @@ class EnsembleParams(AgentParams):
     draws: int = Field(300, ge=50)
 
 
+class IntradayParams(AgentParams):
+    n_symbols: int = Field(
+        default=50,
+        ge=3,
+        le=2000,
+        description="names of the synthetic market whose session is replayed",
+    )
+    session: str = Field(
+        default="", description="session to replay (YYYY-MM-DD); empty = the market's last day"
+    )
+    trades_per_day: float = Field(
+        default=1000.0, gt=0, description="mean trades per symbol and session in the tick feed"
+    )
+    bar_seconds: int = Field(default=60, ge=1, description="bar length in seconds (300: 5-minute)")
+    max_delay_s: float = Field(
+        default=2.0, ge=0.0, description="the watermark trails the latest event time by this"
+    )
+    allowed_lateness_s: float = Field(
+        default=5.0, ge=0.0, description="a bar is emitted this long after its end (watermark)"
+    )
+    batch_ms: float = Field(
+        default=250.0, gt=0.0, description="arrival time each bus message of the replay covers"
+    )
+    horizon_bars: int = Field(
+        default=5, ge=1, description="the intraday model predicts the return over this many bars"
+    )
+    bus: str = Field(
+        default="memory",
+        pattern="^(memory|redis)$",
+        description="memory (in process) or redis (Redis Streams at MI_REDIS_URL)",
+    )
+    intraday_dir: str = ""
+
+
 def parameter_field(name: str) -> FieldInfo | None:
     """Return the field ``name`` of the agent parameter models (None if no agent takes it).
 

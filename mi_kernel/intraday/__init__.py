@@ -14,8 +14,9 @@ from mi_kernel.intraday.bars import BarBuilder, Emitted, frame
 from mi_kernel.intraday.bus import Bus, MemoryBus, Message, decode, encode
 from mi_kernel.intraday.config import Reason, StreamConfig
 from mi_kernel.intraday.features import INTRADAY, StreamingFeatures
-from mi_kernel.intraday.redis_bus import RedisBus
-from mi_kernel.intraday.signals import IntradayModel, approved_model, train_model
+from mi_kernel.intraday.redis_bus import RedisBus, open_bus
+from mi_kernel.intraday.replay import Replay, replay_session, session_days
+from mi_kernel.intraday.signals import IntradayModel, approved_model, choose_model, train_model
 from mi_kernel.intraday.store import (
     MemoryOnlineStore,
     OfflineStore,
@@ -40,15 +41,20 @@ __all__ = [
     "Reason",
     "RedisBus",
     "RedisOnlineStore",
+    "Replay",
     "Step",
     "StreamConfig",
     "StreamingFeatures",
     "approved_model",
+    "choose_model",
     "consume",
     "decode",
     "encode",
     "frame",
     "online_store",
+    "open_bus",
     "publish_session",
+    "replay_session",
+    "session_days",
     "train_model",
 ]

@@ -155,6 +155,8 @@ class BarBuilder:
             return {}
         trades = self.c[K.TRADES, :, lo:hi]
         sym, b = np.nonzero(trades.T > 0)[::-1]  # bucket-major, then symbol
+        if sym.size == 0:
+            return {}
         b = b + lo
         return self._bar_columns(sym, b, stamp)
 

@@ -8,10 +8,12 @@ MULTI/EXEC transaction as the XACK of the messages it covers.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
-from mi_kernel.intraday.bus import Message
+from mi_kernel.errors import ConfigError
+from mi_kernel.intraday.bus import Bus, MemoryBus, Message
 
 _FIELD = b"d"
 
@@ -68,3 +70,17 @@ class RedisBus:
 
     def length(self, topic: str) -> int:
         return int(self.client.xlen(topic))
+
+
+def open_bus(kind: str = "memory", url: str | None = None) -> Bus:
+    """Return the bus ``kind`` names: ``memory`` (in process) or ``redis`` (at ``url``, else
+    ``MI_REDIS_URL``)."""
+    if kind == "memory":
+        return MemoryBus()
+    url = url or os.environ.get("MI_REDIS_URL")
+    if kind != "redis" or not url:
+        raise ConfigError(
+            f"bus={kind!r}: use 'memory', or 'redis' with MI_REDIS_URL set (e.g. "
+            "redis://127.0.0.1:6379/0)"
+        )
+    return RedisBus(url)

@@ -119,3 +119,23 @@ def approved_model(ledger_path: Path, names: list[str]) -> ModelRecord | None:
         if rec.status in LIVE and list(rec.detail.get("features") or []) == list(names)
     ]
     return found[-1] if found else None
+
+
+def choose_model(ledger_path: Path, feats: pd.DataFrame, bars: pd.DataFrame, names: list[str],
+                 horizon: int) -> tuple[IntradayModel, str]:  # fmt: skip
+    """Return the model the stream scores with and a sentence saying where it came from.
+
+    An approved intraday model in the inventory would be named here; the intraday stack
+    cannot load the daily stack's estimators yet, so the model is always the ridge trained
+    on ``feats`` / ``bars`` (a replayed history), and the sentence says so.
+    """
+    model = train_model(feats, bars, names, horizon)
+    found = approved_model(ledger_path, names)
+    if found is None:
+        note = (f"No approved intraday model in the inventory: {model.version} was trained in "
+                "this run on the replayed history and is NOT approved.")  # fmt: skip
+    else:
+        note = (f"{found.version} is {found.status} in the inventory but cannot be loaded by "
+                f"the intraday stream yet; {model.version} was trained in this run and is NOT "
+                "approved.")  # fmt: skip
+    return model, note

@@ -141,3 +141,9 @@ def test_n_minute_bars(builder) -> None:
         100.1,
         3,
     )
+
+
+def test_a_watermark_step_over_bars_without_trades_emits_no_empty_bars(builder) -> None:
+    builder.process(batch(quote(1, 10, 100.0, 100.1)))  # a quote, no trade, in bar 0
+    out = builder.process(batch(trade(2, 250, 100.0)))  # watermark 248 s: closes bars 0 .. 3
+    assert out.bars == {} and builder.clock[1] == 4
