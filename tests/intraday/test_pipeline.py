@@ -26,3 +26,14 @@ def test_intraday_pipeline_replays_a_session_into_a_sealed_run(tmp_path) -> None
     review = json.loads((run / "intraday_review/review.json").read_text())
     assert review["stream_equals_batch"] is True
     assert list((run / "intraday/session/bars").glob("date=*/part-*.parquet"))
+
+
+def test_the_declared_intraday_parameters_pass_and_a_bad_bus_is_named() -> None:
+    from mi_kernel.errors import ParameterError
+    from mi_kernel.pipeline.spec import load_pipeline
+    from mi_kernel.pipeline.validate import check_parameters, validate_pipeline
+
+    spec = load_pipeline("intraday")
+    assert check_parameters(spec, spec.parameters, changed=None) == []
+    with pytest.raises(ParameterError, match="bus=kafka"):
+        validate_pipeline("intraday", {"bus": "kafka"})
