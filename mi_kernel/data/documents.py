@@ -50,3 +50,10 @@ def document_table(rows: Iterable[dict[str, object]]) -> pd.DataFrame:
     frame["tickers"] = [list(map(str, t)) for t in frame["tickers"]]
     frame = frame.sort_values(["known_at", "doc_id"], kind="stable")
     return conform(frame, TableName.DOCUMENTS)
+
+
+def known_as_of(documents: pd.DataFrame, asof: pd.Timestamp | str) -> pd.DataFrame:
+    """Return the documents known at ``asof`` (``known_at <= asof``): what a reader then saw."""
+    cut = pd.Timestamp(asof)
+    cut = cut.tz_localize("UTC") if cut.tzinfo is None else cut.tz_convert("UTC")
+    return documents[documents["known_at"] <= cut].reset_index(drop=True)

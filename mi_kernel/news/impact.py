@@ -74,7 +74,8 @@ def impact_summary(study: pd.DataFrame, by: str = "symbol") -> pd.DataFrame:
 
     def t(x: pd.Series) -> float:
         x = x.dropna()
-        return float(x.mean() / x.std(ddof=1) * np.sqrt(len(x))) if len(x) > 2 else np.nan
+        sd = float(x.std(ddof=1)) if len(x) > 2 else 0.0
+        return float(x.mean() / sd * np.sqrt(len(x))) if sd > 0 else np.nan
 
     g = study.groupby(by, sort=True)
     return pd.DataFrame(
