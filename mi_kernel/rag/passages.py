@@ -95,7 +95,7 @@ def check_documents(documents: pd.DataFrame) -> pd.DataFrame:
         ts = docs[col]
         if not isinstance(ts.dtype, pd.DatetimeTZDtype):
             raise SchemaError(f"documents.{col} must be tz-aware UTC timestamps, got {ts.dtype}")
-        docs[col] = ts.dt.tz_convert("UTC")
+        docs[col] = ts.dt.tz_convert("UTC").dt.as_unit("ns")
     early = docs["known_at"] < docs["published_at"]
     if early.any():
         raise SchemaError(

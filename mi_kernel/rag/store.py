@@ -59,8 +59,8 @@ class VectorStore(Protocol):
 
 def _epoch_ns(ts: pd.Series | pd.Timestamp) -> Any:
     if isinstance(ts, pd.Timestamp):
-        return ts.tz_convert("UTC").value
-    return ts.dt.tz_convert("UTC").astype("int64").to_numpy()
+        return ts.tz_convert("UTC").as_unit("ns").value
+    return ts.dt.tz_convert("UTC").dt.as_unit("ns").astype("int64").to_numpy()
 
 
 def _payloads(passages: pd.DataFrame) -> list[dict[str, Any]]:

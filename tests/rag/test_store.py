@@ -98,6 +98,18 @@ def test_ticker_filter_and_payload_round_trip(stores: list[NumpyStore | QdrantSt
         assert h["passage_id"] == f"{h['doc_id']}:{h['start']}-{h['end']}"
 
 
+def test_known_at_in_any_time_unit_is_compared_in_nanoseconds() -> None:
+    p, v = _passages(4, seed=9)
+    coarse = p.assign(known_at=p["known_at"].dt.as_unit("s"))  # e.g. parquet written in seconds
+    store = NumpyStore()
+    store.add(coarse, v)
+    cutoff = p["known_at"].sort_values().iloc[1]
+    hits = store.search(v[0], cutoff, 4)
+    assert sorted(h.payload["doc_id"] for h in hits) == sorted(
+        p.loc[p["known_at"] <= cutoff, "doc_id"]
+    )
+
+
 def test_qdrant_local_mode_persists_to_a_folder(
     tmp_path: Path, data: tuple[pd.DataFrame, np.ndarray]
 ) -> None:
