@@ -254,6 +254,24 @@ class IntradayParams(AgentParams):
     intraday_dir: str = ""
 
 
+class NewsParams(AgentParams):
+    source: str = Field(
+        "sp500_ohlcv", description="bars source in catalog.yml (mi_kernel.data.SOURCES)"
+    )
+    documents: str = Field(
+        "",
+        description="documents source of the news step; empty = the source's own text "
+        "(synthetic_bars: synthetic_documents; otherwise the 1987 Reuters-21578 corpus)",
+    )
+    n_topics: int = Field(8, ge=2, le=50, description="topics of the news step's clustering")
+    news_horizon: int = Field(
+        5, ge=1, le=60, description="sessions of the news event study's drift window"
+    )
+    dedup_threshold: float = Field(
+        0.5, gt=0.0, le=1.0, description="MinHash Jaccard from which two stories are duplicates"
+    )
+
+
 def parameter_field(name: str) -> FieldInfo | None:
     """Return the field ``name`` of the agent parameter models (None if no agent takes it).
 

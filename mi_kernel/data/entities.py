@@ -63,7 +63,5 @@ def synthetic_entities(universe: pd.DataFrame) -> pd.DataFrame:
     """Return the generated company names of a synthetic universe (symbol, sector)."""
     u = universe.drop_duplicates("symbol")
     names = [company_name(s, g) for s, g in zip(u["symbol"], u["sector"], strict=True)]
-    out = pd.DataFrame(
-        {"symbol": u["symbol"].astype(str).to_numpy(), "name": names, "cik": None}
-    )
+    out = pd.DataFrame({"symbol": u["symbol"].astype(str).to_numpy(), "name": names, "cik": None})
     return conform(out.assign(exchange="SYN", source="synthetic"), TableName.ENTITIES)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 from pydantic import ValidationError
@@ -13,6 +13,37 @@ from mi_kernel.data import corpora, entities
 from mi_kernel.data.sources import DatasetInfo, Reader, _plain, register_source
 from mi_kernel.errors import ConfigError
 from mi_kernel.schemas.tables import TableName
+
+
+class Text(NamedTuple):
+    """Where a bars source's text comes from."""
+
+    documents: str  # documents source
+    labels: str  # its ground-truth labels source, or ""
+    entities: tuple[str, ...]  # entity sources to link against
+    linked: bool  # the documents share the bars' dates (an event study makes sense)
+
+
+#: The text of each bars source that has its own.
+TEXT = {
+    "synthetic_bars": Text(
+        "synthetic_documents", "synthetic_document_labels", ("synthetic_entities",), True
+    ),
+}
+#: Text for every other bars source: the 1987 Reuters corpus, linked to S&P 500 and SEC names
+#: but to no prices (no bars source of the catalog covers 1987).
+DEFAULT_TEXT = Text("reuters21578", "", ("sp500_names", "sec_company_tickers"), False)
+
+
+def text_for(source: str, documents: str = "") -> Text:
+    """Return the text of a bars source; ``documents`` overrides its documents source.
+
+    An override other than the source's own text has no labels and is not linked to prices.
+    """
+    own = TEXT.get(source, DEFAULT_TEXT)
+    if not documents or documents == own.documents:
+        return own
+    return Text(documents, "", own.entities, False)
 
 
 def _config(options: dict[str, Any]) -> Any:

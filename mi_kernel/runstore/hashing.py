@@ -42,5 +42,23 @@ def sha256_frame(df: Any) -> str:
 
     h = hashlib.sha256()
     h.update(canonical_json([str(c) for c in df.columns]).encode())
-    h.update(pd.util.hash_pandas_object(df, index=True).to_numpy().tobytes())
+    h.update(pd.util.hash_pandas_object(_hashable(df), index=True).to_numpy().tobytes())
     return h.hexdigest()
+
+
+def _hashable(df: Any) -> Any:
+    """Replace list cells (e.g. the documents' ``tickers``) by their canonical JSON."""
+    import numpy as np
+
+    seq = (list, tuple, np.ndarray)
+    lists = [
+        c
+        for c in df.columns
+        if df[c].dtype == object and df[c].map(lambda v: isinstance(v, seq)).any()
+    ]
+    if not lists:
+        return df
+    out = df.copy()
+    for c in lists:
+        out[c] = out[c].map(lambda v: canonical_json(list(v)) if isinstance(v, seq) else v)
+    return out
