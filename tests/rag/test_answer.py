@@ -20,6 +20,8 @@ from mi_kernel.rag import (
 )
 from tests.rag.corpus import Question
 
+pytestmark = pytest.mark.xdist_group("rag_index")  # one worker builds the index
+
 Corpus = tuple[pd.DataFrame, list[Question]]
 LATER = "2030-01-01"  # every document is known by then
 #: stated bar: at least 90% of questions find their answer document in the top 5 (measured: 100%)
