@@ -184,12 +184,11 @@ class QdrantStore:
                 vectors_config=models.VectorParams(size=dim, distance=models.Distance.COSINE),
             )
             if self.url:  # local mode ignores payload indexes (and warns)
-                self.client.create_payload_index(
-                    collection, "known_at", models.PayloadSchemaType.FLOAT
-                )
-                self.client.create_payload_index(
-                    collection, "tickers", models.PayloadSchemaType.KEYWORD
-                )
+                for name, kind in (("known_at", models.PayloadSchemaType.FLOAT),
+                                   ("tickers", models.PayloadSchemaType.KEYWORD)):  # fmt: skip
+                    self.client.create_payload_index(
+                        collection_name=collection, field_name=name, field_schema=kind
+                    )
 
     def add(self, passages: pd.DataFrame, vectors: np.ndarray, batch: int = 512) -> None:
         """Upsert ``passages``; a passage's point id is a UUID5 of its passage_id."""
@@ -246,12 +245,14 @@ def open_store(
     url: str | None = None,
     path: str | None = None,
     collection: str = "mi_passages",
+    dim: int = 384,
 ) -> VectorStore:
     """Open a passage store.
 
     With no arguments: a Qdrant server if ``MI_QDRANT_URL`` is set, else the exact in-memory
     NumPy index. ``backend="qdrant"`` without url is Qdrant's local mode at ``path``
-    (default in memory).
+    (default in memory). ``collection`` and ``dim`` (vector width) name and shape a Qdrant
+    collection.
     """
     url = url or os.environ.get(QDRANT_URL_ENV) or None
     try:
@@ -267,4 +268,4 @@ def open_store(
                 "the numpy backend is in memory: drop url/path or use backend='qdrant'"
             )
         return NumpyStore()
-    return QdrantStore(url=url, path=path or ":memory:", collection=collection)
+    return QdrantStore(url=url, path=path or ":memory:", collection=collection, dim=dim)

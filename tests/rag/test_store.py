@@ -123,6 +123,38 @@ def test_qdrant_local_mode_persists_to_a_folder(
     again.client.close()
 
 
+def test_a_server_url_gets_payload_indexes_on_known_at_and_tickers(
+    monkeypatch: pytest.MonkeyPatch, data: tuple[pd.DataFrame, np.ndarray]
+) -> None:
+    # No Qdrant server runs here: the url path is driven through the same client API served
+    # in-process, and the payload indexes a server needs are checked to be requested.
+    import qdrant_client
+
+    made: list[dict[str, object]] = []
+    indexed: list[tuple[str, str]] = []
+
+    class Served(qdrant_client.QdrantClient):
+        def __init__(self, **kw: object) -> None:
+            made.append(kw)
+            super().__init__(location=":memory:")
+
+        def create_payload_index(self, **kw: object) -> None:  # type: ignore[override]
+            indexed.append((str(kw["field_name"]), str(kw["field_schema"])))
+
+    monkeypatch.setattr(qdrant_client, "QdrantClient", Served)
+    monkeypatch.setenv("MI_QDRANT_URL", "http://qdrant.internal:6333")
+    store = open_store(collection="c", dim=8)
+    assert isinstance(store, QdrantStore) and made == [
+        {"url": "http://qdrant.internal:6333", "api_key": None}
+    ]
+    assert sorted(indexed) == [("known_at", "float"), ("tickers", "keyword")]
+    p, v = data
+    store.add(p.iloc[:50], v[:50])
+    asof = p["known_at"].iloc[:50].median()
+    hits = store.search(v[0], asof, 50)
+    assert len(hits) == int((p["known_at"].iloc[:50] <= asof).sum())
+
+
 def test_open_store_picks_the_backend(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("MI_QDRANT_URL", raising=False)
     assert isinstance(open_store(), NumpyStore)
