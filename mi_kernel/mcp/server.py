@@ -32,11 +32,15 @@ if TYPE_CHECKING:
 
 @lru_cache(maxsize=4)
 def _document_index(path: str, mtime_ns: int, size: int) -> DocumentIndex:
-    """The passages of a documents artifact, embedded once per file version and process."""
-    from mi_kernel.rag import index_documents
+    """The passages of a documents artifact, embedded once per file version and process.
+
+    A table of embedded passages (:func:`mi_kernel.rag.embed_passages`) is indexed as it is.
+    """
+    from mi_kernel.rag import index_documents, index_passages
     from mi_kernel.runstore.context import read_parquet
 
-    return index_documents(read_parquet(Path(path), path))
+    table = read_parquet(Path(path), path)
+    return index_passages(table) if "vector" in table.columns else index_documents(table)
 
 
 class McpSession:
@@ -165,6 +169,9 @@ def _tools(s: McpSession) -> list[Callable[..., Any]]:
         run_id: str = "",
     ) -> dict[str, Any]:
         """Answer a question from a documents table as of a date, citing every sentence.
+
+        ``documents_uri``: a documents parquet (doc_id, source, published_at, known_at, title,
+        body, tickers, ref) or the embedded passages made from one (``rag.embed_passages``).
 
         Only documents known at ``asof`` (known_at <= asof; a bare date is its midnight UTC)
         are evidence. The answer is extractive: the best sentences of the top passages, each

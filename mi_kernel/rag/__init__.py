@@ -1,6 +1,8 @@
 """Retrieval-augmented answers over filings and news, as of a date, with citations.
 
     index = index_documents(documents)                  # split, embed (MiniLM), store
+    # or embed once, keep the table as an artifact, index it later without embedding:
+    table = embed_passages(documents); index = index_passages(table)
     answer = answer_question(index, "Who agreed to acquire Beta?", asof="2024-03-31")
     answer.status, answer.text, answer.sentences[0].citation
 
@@ -14,7 +16,13 @@ from __future__ import annotations
 
 from mi_kernel.rag.answer import Summarizer, answer_question
 from mi_kernel.rag.embed import MiniLM
-from mi_kernel.rag.index import DocumentIndex, Embedder, index_documents
+from mi_kernel.rag.index import (
+    DocumentIndex,
+    Embedder,
+    embed_passages,
+    index_documents,
+    index_passages,
+)
 from mi_kernel.rag.models import (
     Answer,
     AnswerSentence,
@@ -51,7 +59,9 @@ __all__ = [
     "Summarizer",
     "VectorStore",
     "answer_question",
+    "embed_passages",
     "index_documents",
+    "index_passages",
     "open_store",
     "retrieve",
     "split_passages",

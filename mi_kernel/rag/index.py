@@ -1,4 +1,10 @@
-"""Index documents for retrieval: split into passages, embed them, store them."""
+"""Index documents for retrieval: split into passages, embed them, store them.
+
+Embedding is the slow part (see ``benchmarks/rag.md``), so it can be done once and kept:
+:func:`embed_passages` returns the passages with a ``vector`` column, a table a run can store
+as an artifact; :func:`index_passages` loads such a table into a store without embedding
+anything again. :func:`index_documents` does both.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +14,9 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
+from mi_kernel.errors import SchemaError
 from mi_kernel.rag.models import RagConfig
-from mi_kernel.rag.passages import split_passages
+from mi_kernel.rag.passages import PASSAGE_COLUMNS, split_passages
 from mi_kernel.rag.store import NumpyStore, VectorStore
 
 
@@ -27,6 +34,55 @@ class DocumentIndex:
     embedder: Embedder
     config: RagConfig = field(default_factory=lambda: RagConfig())
     passages: int = 0
+
+
+def _default_embedder() -> Embedder:
+    from mi_kernel.rag.embed import MiniLM
+
+    return MiniLM()
+
+
+def embed_passages(
+    documents: pd.DataFrame, embedder: Embedder | None = None, config: RagConfig | None = None
+) -> pd.DataFrame:
+    """Split ``documents`` into passages and embed them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`~mi_kernel.rag.passages.split_passages` plus ``vector``: each
+        row's unit embedding, float32 of the embedder's width (384 for MiniLM).
+    """
+    cfg = config or RagConfig()
+    passages = split_passages(documents, cfg.sentences_per_passage, cfg.max_chars)
+    vectors = (embedder or _default_embedder()).embed(passages["text"].tolist())
+    return passages.assign(vector=list(np.asarray(vectors, dtype=np.float32)))
+
+
+def index_passages(
+    passages: pd.DataFrame,
+    store: VectorStore | None = None,
+    embedder: Embedder | None = None,
+    config: RagConfig | None = None,
+    index: DocumentIndex | None = None,
+) -> DocumentIndex:
+    """Put embedded passages (from :func:`embed_passages`) into a store; embed nothing.
+
+    ``embedder`` must be the one that made the vectors: it embeds the questions.
+    """
+    missing = [c for c in (*PASSAGE_COLUMNS, "vector") if c not in passages.columns]
+    if missing:
+        raise SchemaError(
+            f"embedded passages lack columns {missing}: make them with embed_passages"
+        )
+    if index is None:
+        index = DocumentIndex(store or NumpyStore(), embedder or _default_embedder(),
+                              config or RagConfig())  # fmt: skip
+    if len(passages):
+        vectors = np.stack([np.asarray(v, dtype=np.float32) for v in passages["vector"]])
+        index.store.add(passages.drop(columns="vector"), vectors)
+    index.passages += len(passages)
+    return index
 
 
 def index_documents(
@@ -60,14 +116,7 @@ def index_documents(
         :func:`~mi_kernel.rag.answer.answer_question`.
     """
     if index is None:
-        if embedder is None:
-            from mi_kernel.rag.embed import MiniLM
-
-            embedder = MiniLM()
-        index = DocumentIndex(store or NumpyStore(), embedder, config or RagConfig())
-    cfg = index.config
-    passages = split_passages(documents, cfg.sentences_per_passage, cfg.max_chars)
-    if len(passages):
-        index.store.add(passages, index.embedder.embed(passages["text"].tolist()))
-    index.passages += len(passages)
-    return index
+        index = DocumentIndex(store or NumpyStore(), embedder or _default_embedder(),
+                              config or RagConfig())  # fmt: skip
+    table = embed_passages(documents, index.embedder, index.config)
+    return index_passages(table, index=index)

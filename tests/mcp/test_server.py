@@ -117,9 +117,15 @@ def test_ask_documents_answers_with_citations_as_of_a_date(store: RunStore) -> N
     assert q.doc_id not in {s["citation"]["doc_id"] for s in early["sentences"]}
     refused = _call(server, "ask_documents", {**args, "question": "Who wrote Hamlet?"})
     assert refused["status"] == "insufficient_evidence" and refused["sentences"] == []
+    from mi_kernel.rag import embed_passages
+
+    with session.run() as ctx:  # embedded once, kept as an artifact: indexed as it is
+        embedded = ctx.write_table(embed_passages(docs), "news/passages.parquet")
+    again = _call(server, "ask_documents", {**args, "documents_uri": embedded})
+    assert again["sentences"] == answer["sentences"]
     assert session.ctx is not None
     asked = [e for e in session.ctx.events() if e.event_type == "rag.answered"]
-    assert len(asked) == 3 and asked[2].payload["status"] == "insufficient_evidence"
+    assert len(asked) == 4 and asked[2].payload["status"] == "insufficient_evidence"
     assert asked[0].lineage_parents == (uri,) and asked[0].payload["cited"][0].startswith(q.doc_id)
     sealed = _call(server, "seal_run", {})
     assert verify_run(store, sealed["run_id"]).ok

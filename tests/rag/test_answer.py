@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mi_kernel.errors import ConfigError
+from mi_kernel.errors import ConfigError, SchemaError
 from mi_kernel.rag import (
     AnswerStatus,
     DocumentIndex,
+    MiniLM,
     RetrievedPassage,
     answer_question,
+    embed_passages,
+    index_documents,
+    index_passages,
     retrieve,
     split_passages,
 )
-from tests.rag.corpus import Question
+from tests.rag.corpus import Question, make_corpus
 
 pytestmark = pytest.mark.xdist_group("rag_index")  # one worker builds the index
 
@@ -131,3 +137,32 @@ def test_asof_is_required_and_parsed(index: DocumentIndex) -> None:
     a = answer_question(index, "Who wrote Hamlet?", "2023-06-30")
     assert a.asof == pd.Timestamp("2023-06-30", tz="UTC")
     assert a.model_dump(mode="json")["status"] == "insufficient_evidence"
+
+
+def test_embedded_passages_kept_as_parquet_index_without_embedding_again(
+    minilm: MiniLM, tmp_path: Path
+) -> None:
+    docs, questions = make_corpus(8, seed=21)
+    table = embed_passages(docs, minilm)
+    assert np.stack(table["vector"]).shape == (len(table), 384)
+    table.to_parquet(tmp_path / "passages.parquet")
+
+    class Counting:
+        def __init__(self) -> None:
+            self.texts: list[str] = []
+
+        def embed(self, texts: list[str]) -> np.ndarray:
+            self.texts += texts
+            return minilm.embed(texts)
+
+    counting = Counting()
+    kept = index_passages(pd.read_parquet(tmp_path / "passages.parquet"), embedder=counting)
+    assert counting.texts == [] and kept.passages == len(table)
+    fresh = index_documents(docs, embedder=minilm)
+    for q in questions[:3]:
+        a, b = retrieve(kept, q.text, LATER), retrieve(fresh, q.text, LATER)
+        assert [p.citation for p in a] == [p.citation for p in b]
+        np.testing.assert_allclose([p.score for p in a], [p.score for p in b], atol=1e-6)
+    assert counting.texts == [q.text for q in questions[:3]]  # the questions only
+    with pytest.raises(SchemaError, match="vector"):
+        index_passages(table.drop(columns="vector"), embedder=counting)
