@@ -19,8 +19,9 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from mi_kernel.backtest._engine import LIMIT, MARKET, STOP, run_engine
+from mi_kernel.backtest._engine import LIMIT, MARKET, STOP
 from mi_kernel.backtest.costs import COST_SLOTS, Costs, as_costs
+from mi_kernel.backtest.kernel_cache import engine_kernel
 from mi_kernel.backtest.market import Market
 from mi_kernel.backtest.result import BacktestResult
 from mi_kernel.errors import ConfigError, DataError
@@ -247,7 +248,7 @@ def simulate(
     o = _orders(orders, market, lag)
     rows = o.pop("_rows", None)
     c = np.ascontiguousarray  # one compiled kernel: C-ordered panels (a no-op when they are)
-    out = run_engine(
+    out = engine_kernel().run_engine(  # _engine.run_engine, cached per machine (kernel_cache)
         c(market.open),
         c(market.high),
         c(market.low),

@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mi_kernel.backtest import Costs, Execution, Market, simulate, target_panel
-from mi_kernel.backtest._engine import LIMIT, STOP, run_engine
+from mi_kernel.backtest._engine import LIMIT, STOP
+from mi_kernel.backtest.kernel_cache import engine_kernel
 from mi_kernel.risk.policies import (
     Derisk,
     HardLimits,
@@ -19,6 +20,8 @@ from mi_kernel.risk.policies import (
 from mi_kernel.schemas import conform
 from tests.backtest.conftest import make_bars
 from tests.backtest.reference_engine import run_reference
+
+run_engine = engine_kernel().run_engine  # the kernel simulate() runs: _engine.py's cached copy
 
 OUTPUTS = (
     "equity",
