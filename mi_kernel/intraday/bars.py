@@ -92,14 +92,20 @@ class BarBuilder:
 
     # -- state ----------------------------------------------------------------------------
     def state(self) -> dict[str, np.ndarray]:
-        """Return copies of every array of the state (a checkpoint)."""
-        names = ("params", "f", "c", "ref", "seen", "clock", "totals")
-        return {k: getattr(self, k).copy() for k in names}
+        """Return copies of every array of the state (a checkpoint); the id set as its ids."""
+        names = ("params", "f", "c", "ref", "clock", "totals")
+        out = {k: getattr(self, k).copy() for k in names}
+        out["seen_ids"] = self.seen[self.seen != K.EMPTY]
+        return out
 
     def restore(self, state: dict[str, np.ndarray]) -> BarBuilder:
         """Replace the state with a checkpoint's (from :meth:`state`); return self."""
         for k, v in state.items():
-            setattr(self, k, np.array(v))
+            if k != "seen_ids":
+                setattr(self, k, np.array(v))
+        ids = np.asarray(state["seen_ids"], np.int64)
+        size = 1 << max(16, int(np.ceil(np.log2(4 * max(ids.size, 1)))))
+        self.seen = K.rehash(ids, size)
         return self
 
     @property

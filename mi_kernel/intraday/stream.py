@@ -62,6 +62,7 @@ class IntradayStream:
         self.features = StreamingFeatures(len(self.builder.symbols), INTRADAY)
         self.model, self.online = model, online
         self.seq = 0
+        self.listeners: list[Callable[[Step], None]] = []  # e.g. a live view
         self.buffer: dict[str, list[Columns]] = {t: [] for t in TABLES}
 
     @property
@@ -101,6 +102,8 @@ class IntradayStream:
                 self.online.put(_latest(feats, self.symbols))
         for name, table in step.tables.items():
             self.buffer[name].append(table)
+        for listener in self.listeners:
+            listener(step)
         return step
 
     def flush(self, store: OfflineStore | None) -> int:
@@ -180,6 +183,7 @@ def consume(
     clock: Callable[[], int] | None = None,
     hook: Hook | None = None,
     idle_timeout_s: float | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> int:
     """Feed ``stream`` from ``topic`` until the end marker; return messages handled.
 
@@ -187,7 +191,8 @@ def consume(
     messages. ``clock`` stamps features live (see :meth:`IntradayStream.handle`); ``hook``
     is called as ``hook(event, n)`` after each ``"handled"``, ``"flushed"`` and
     ``"committed"`` (tests use it to kill the consumer at a chosen point). Stops after
-    ``idle_timeout_s`` without a message, if given.
+    ``idle_timeout_s`` without a message, or when ``stop()`` is true, if given (what was
+    handled since the last commit is then left pending, as a crash would leave it).
     """
     saved = bus.checkpoint(topic, group)
     if saved is not None:
@@ -195,7 +200,7 @@ def consume(
     todo = bus.read(topic, group, consumer, count=1 << 30, pending=True)
     done, handled, since = False, 0, time.monotonic()
     uncommitted: list[str] = []
-    while not done:
+    while not done and not (stop and stop()):
         if not todo:
             todo = bus.read(topic, group, consumer, count=64, block_ms=block_ms)
             if not todo:

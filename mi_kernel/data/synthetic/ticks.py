@@ -67,7 +67,7 @@ class TickConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     open_utc: str = Field(default="14:30", description="session open, HH:MM UTC")
-    minutes: int = Field(default=390, ge=4, le=1440)
+    minutes: int = Field(default=390, ge=1, le=1440)
     trades_per_day: float = Field(default=1000.0, gt=0, description="mean trades per symbol-day")
     quotes_per_trade: float = Field(default=1.0, ge=0.0)
     u_shape: float = Field(default=2.0, ge=0.0, description="extra intensity at the open and close")

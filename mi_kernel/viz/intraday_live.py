@@ -1,0 +1,150 @@
+"""The intraday live view: a Panel app following a replayed session as it streams.
+
+Each browser session replays a synthetic session (``n_symbols`` names, the market's last day)
+at ``speed`` times real time through the in-process bus (:class:`~mi_kernel.intraday.live.
+LiveReplay`: the same consume path as ``mi run intraday``) and shows, updated twice a second:
+the ingest counters and the watermark, one symbol's bars (close and VWAP), the latest
+features per symbol (from the online store) and the latest signals. The model is the ridge
+trained on the previous session's replay, and the page says it is not approved. Served
+offline (``pn.extension(inline=True)``) by ``dashboards/intraday_live.py``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from mi_kernel.data.synthetic import SyntheticConfig, TickConfig, session_ticks
+from mi_kernel.intraday import (
+    INTRADAY,
+    IntradayStream,
+    MemoryOnlineStore,
+    Step,
+    StreamConfig,
+    choose_model,
+    frame,
+    replay_session,
+    session_days,
+)
+from mi_kernel.intraday.live import LiveReplay
+
+COUNTERS = ("accepted", "duplicate", "dead", "quarantined", "corrected")
+
+
+class LiveState:
+    """What the view shows, collected from the stream's steps (called from its thread)."""
+
+    def __init__(self, symbols: list[str]) -> None:
+        self.symbols = symbols
+        self.pending: list[Step] = []
+        self.counts = dict.fromkeys(COUNTERS, 0)
+
+    def collect(self, step: Step) -> None:
+        self.pending.append(step)  # list.append is atomic; drained by the server's thread
+
+    def drain(self) -> dict[str, pd.DataFrame]:
+        steps, self.pending = self.pending, []
+        out: dict[str, list[pd.DataFrame]] = {"bars": [], "signals": []}
+        for step in steps:
+            for k in COUNTERS:
+                self.counts[k] += step.counts.get(k, 0)
+            for name in out:
+                if name in step.tables:
+                    out[name].append(frame(step.tables[name], self.symbols))
+        return {k: pd.concat(v, ignore_index=True) for k, v in out.items() if v}
+
+
+def _start(n_symbols: int, speed: float, ticks: TickConfig) -> tuple[LiveReplay, Any, str, Any]:
+    history, today = session_days(SyntheticConfig(n_symbols=n_symbols), "", count=2)
+    folder = Path(tempfile.mkdtemp(prefix="mi-live-"))
+    past = replay_session(history, folder, ticks, batch_ms=1000.0)
+    names = [f.name for f in INTRADAY.features]
+    model, note = choose_model(folder / "no-ledger.jsonl", past.tables["features"],
+                               past.tables["bars"], names, 5)  # fmt: skip
+    date = pd.Timestamp(today["ts"].iloc[0])
+    online = MemoryOnlineStore(ttl_s=3600)
+    stream = IntradayStream(today["symbol"].tolist(), ticks.session_open(date), ticks.minutes,
+                            StreamConfig(), model, online)  # fmt: skip
+    live = LiveReplay(session_ticks(today, date, ticks), stream, speed=speed)
+    return live, online, note, stream
+
+
+def build_intraday_live(n_symbols: int = 20, speed: float = 300.0) -> Any:
+    """Return the live view (a Panel column) and start its replay."""
+    import panel as pn
+    from bokeh.models import ColumnDataSource
+    from bokeh.plotting import figure
+
+    pn.extension("tabulator", inline=True)
+    ticks = TickConfig(trades_per_day=400)
+    live, online, note, stream = _start(n_symbols, speed, ticks)
+    state = LiveState(stream.symbols)
+    stream.listeners.append(state.collect)
+    bars_seen: list[pd.DataFrame] = []
+    pick = pn.widgets.Select(name="symbol", options=stream.symbols, value=stream.symbols[0])
+    source = ColumnDataSource({"ts": [], "close": [], "vwap": []})
+    opts: dict[str, Any] = {"x_axis_type": "datetime", "height": 300, "title": "close and VWAP",
+                            "sizing_mode": "stretch_width"}  # fmt: skip
+    fig = figure(**opts)
+    fig.line("ts", "close", source=source, legend_label="close", line_width=2)
+    fig.line("ts", "vwap", source=source, legend_label="vwap", color="orange")
+    counters = pn.pane.Markdown("waiting for the first bars ...")
+    features = pn.widgets.Tabulator(pd.DataFrame(), disabled=True, height=320, show_index=False)
+    signals = pn.widgets.Tabulator(pd.DataFrame(), disabled=True, height=320, show_index=False)
+
+    def redraw_symbol(*_: Any) -> None:
+        mine = [b[b["symbol"] == pick.value] for b in bars_seen]
+        data = pd.concat(mine) if mine else pd.DataFrame(columns=["ts", "close", "vwap"])
+        source.data = {"ts": data["ts"].to_numpy(), "close": data["close"].to_numpy(),
+                       "vwap": data["vwap"].to_numpy()}  # fmt: skip
+
+    def tick() -> None:
+        new = state.drain()
+        if "bars" in new:
+            bars_seen.append(new["bars"][["ts", "symbol", "close", "vwap"]])
+            mine = new["bars"][new["bars"]["symbol"] == pick.value]
+            if len(mine):
+                source.stream({"ts": mine["ts"].to_numpy(), "close": mine["close"].to_numpy(),
+                               "vwap": mine["vwap"].to_numpy()})  # fmt: skip
+        if "signals" in new:
+            last = new["signals"].drop_duplicates("symbol", keep="last")
+            signals.value = last[["ts", "symbol", "score", "confidence", "top_features"]].round(6)
+        rows = [r for r in (online.get(s) for s in stream.symbols) if r is not None]
+        if rows:
+            table = pd.DataFrame(rows)[["symbol", "ts", *INTRADAY.columns]]
+            features.value = table.round(4)
+        wm = stream.builder.watermark
+        wm_text = pd.Timestamp(wm, tz="UTC").strftime("%H:%M:%S") if wm > 0 else "-"
+        counts = " · ".join(f"{k}: {v:,}" for k, v in state.counts.items())
+        n_bars = sum(map(len, bars_seen))
+        done = "" if live.running else " · replay finished"
+        counters.object = f"watermark: {wm_text} UTC · bars: {n_bars:,} · {counts}{done}"
+
+    pick.param.watch(redraw_symbol, "value")
+    live.start()
+    callback = pn.state.add_periodic_callback(tick, period=500)
+
+    def stop(_ctx: Any) -> None:
+        callback.stop()
+        live.stop()
+
+    pn.state.on_session_destroyed(stop)
+    page: Any = pn.Column(
+        pn.pane.Markdown("## mi · intraday live replay"),
+        pn.pane.Markdown(f"**Model.** {note}"),
+        counters,
+        pick,
+        pn.pane.Bokeh(fig, sizing_mode="stretch_width"),
+        pn.Row(
+            pn.Column("### Latest features (online store)", features),
+            pn.Column("### Latest signals", signals),
+        ),
+        sizing_mode="stretch_width",
+    )
+    return page
+
+
+__all__ = ["LiveState", "build_intraday_live"]
