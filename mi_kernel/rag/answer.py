@@ -34,7 +34,7 @@ def _refuse(question: str, asof: object, reason: str, cfg: RagConfig,
             passages: Sequence[RetrievedPassage] = ()) -> Answer:  # fmt: skip
     return Answer(
         question=question,
-        asof=asof_timestamp(asof).to_pydatetime(),
+        asof=asof_timestamp(asof).floor("us").to_pydatetime(),
         status=AnswerStatus.INSUFFICIENT_EVIDENCE,
         text=f"Insufficient evidence: {reason}",
         reason=reason,
@@ -118,7 +118,7 @@ def answer_question(
     text = " ".join(f"{s.text} [{s.citation.passage_id}]" for s in sentences)
     return Answer(
         question=question,
-        asof=ts.to_pydatetime(),
+        asof=ts.floor("us").to_pydatetime(),
         status=AnswerStatus.ANSWERED,
         text=text,
         sentences=tuple(sentences),

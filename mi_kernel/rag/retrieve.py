@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -14,8 +16,11 @@ from mi_kernel.rag.store import Hit
 from mi_kernel.schemas.tables import utc_bound
 
 
-def _utc(seconds: float) -> pd.Timestamp:
-    return pd.Timestamp(round(seconds * 1e9), unit="ns", tz="UTC")
+def _utc(payload: dict[str, Any], field: str) -> datetime:
+    """A payload timestamp as a datetime, floored to the microsecond (never later than it)."""
+    ns = payload.get(f"{field}_ns")
+    ns = int(ns) if ns is not None else round(float(payload[field]) * 1e9)
+    return pd.Timestamp(ns, unit="ns", tz="UTC").floor("us").to_pydatetime()
 
 
 def to_passage(hit: Hit) -> RetrievedPassage:
@@ -29,8 +34,8 @@ def to_passage(hit: Hit) -> RetrievedPassage:
         title=p["title"],
         source=p["source"],
         ref=p["ref"],
-        published_at=_utc(p["published_at"]).to_pydatetime(),
-        known_at=_utc(p["known_at"]).to_pydatetime(),
+        published_at=_utc(p, "published_at"),
+        known_at=_utc(p, "known_at"),
     )
     return RetrievedPassage(
         text=p["text"], score=hit.score, tickers=tuple(p["tickers"]), citation=citation

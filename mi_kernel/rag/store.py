@@ -65,13 +65,15 @@ def _epoch_ns(ts: pd.Series | pd.Timestamp) -> Any:
 
 def _payloads(passages: pd.DataFrame) -> list[dict[str, Any]]:
     cols = {c: passages[c].tolist() for c in _PAYLOAD}
-    known = _epoch_ns(passages["known_at"]) / _NS
-    published = _epoch_ns(passages["published_at"]) / _NS
+    known = _epoch_ns(passages["known_at"])
+    published = _epoch_ns(passages["published_at"])
     return [
         {
             **{c: v[i] for c, v in cols.items()},
-            "known_at": float(known[i]),
-            "published_at": float(published[i]),
+            "known_at": float(known[i] / _NS),  # epoch seconds: what the range filter reads
+            "published_at": float(published[i] / _NS),
+            "known_at_ns": int(known[i]),  # exact, for the citation
+            "published_at_ns": int(published[i]),
         }
         for i in range(len(passages))
     ]

@@ -110,6 +110,27 @@ def test_known_at_in_any_time_unit_is_compared_in_nanoseconds() -> None:
     )
 
 
+def test_citations_carry_known_at_floored_to_the_microsecond() -> None:
+    import warnings
+
+    from mi_kernel.rag.retrieve import to_passage
+
+    p, v = _passages(5, seed=4)
+    p["known_at"] += pd.Timedelta(nanoseconds=789)  # below what a datetime holds
+    for store in (NumpyStore(), QdrantStore(dim=8)):
+        store.add(p, v)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no "discarding nanoseconds" on the way
+            cited = [
+                to_passage(h).citation for h in store.search(v[0], T0 + pd.Timedelta(days=40), 5)
+            ]
+        truth = p.set_index("doc_id")["known_at"]
+        assert [pd.Timestamp(c.known_at) for c in cited] == [
+            truth[c.doc_id].floor("us") for c in cited
+        ]
+        assert all(pd.Timestamp(c.known_at) <= truth[c.doc_id] for c in cited)
+
+
 def test_qdrant_local_mode_persists_to_a_folder(
     tmp_path: Path, data: tuple[pd.DataFrame, np.ndarray]
 ) -> None:
