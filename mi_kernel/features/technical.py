@@ -130,6 +130,19 @@ class TechInputs:
         line[np.isnan(started)] = np.nan
         return line, rolling.ewm(line, 2.0 / (signal + 1.0), signal, self.threads)
 
+    def release(self, keep: frozenset[str]) -> None:
+        """Forget the derived series not named in ``keep`` (see :data:`USES`)."""
+        for name in _CACHED:
+            if name not in keep:
+                self.__dict__.pop(name, None)
+        if "regression" not in keep:
+            self._regression.clear()
+        if "ema" not in keep:
+            self._ema.clear()
+
+
+_CACHED = ("ret", "logret", "market_ret", "log_volume", "illiquidity", "down_squared")
+
 
 def _moments(x: TechInputs, series: Array, window: int, what: int) -> Array:
     return rolling.rolling_moments(series, window, 1, what, x.threads)[0]
@@ -205,6 +218,21 @@ TECHNICAL: dict[FeatureKind, Callable[[TechInputs, FeatureSpec], Array]] = {
 }
 
 
+_LOGRET, _BETA = frozenset({"ret", "logret"}), frozenset({"ret", "market_ret", "regression"})
+#: Derived series of :class:`TechInputs` each kind reads, with what they are computed from.
+USES: dict[FeatureKind, frozenset[str]] = {
+    FeatureKind.VOLATILITY: _LOGRET,
+    FeatureKind.DOWNSIDE_VOL: _LOGRET | {"down_squared"},
+    FeatureKind.BETA: _BETA,
+    FeatureKind.IDIO_VOL: _BETA,
+    FeatureKind.MACD: frozenset({"ema"}),
+    FeatureKind.MACD_SIGNAL: frozenset({"ema"}),
+    FeatureKind.MACD_HIST: frozenset({"ema"}),
+    FeatureKind.VOLUME_Z: frozenset({"log_volume"}),
+    FeatureKind.AMIHUD: frozenset({"ret", "illiquidity"}),
+}
+
+
 def technical_block(
     specs: Sequence[FeatureSpec], threads: int = 1
 ) -> Callable[..., dict[str, Array]]:
@@ -214,8 +242,21 @@ def technical_block(
     kernels split the symbols over ``threads`` threads.
     """
 
+    # Features reading derived series first, each series forgotten after its last reader, so
+    # the block's peak is its outputs plus about one series (the values do not depend on the
+    # order: every kernel reads only the inputs).
+    order = sorted(specs, key=lambda s: not USES.get(s.kind))
+    later = [
+        frozenset().union(*(USES.get(s.kind, frozenset()) for s in order[i + 1 :]))
+        for i in range(len(order))
+    ]
+
     def block(panels: Mapping[str, Array], level: Array) -> dict[str, Array]:
         inputs = TechInputs(panels["close"], panels.get("volume"), level, threads)
-        return {s.name: TECHNICAL[s.kind](inputs, s) for s in specs}
+        values = {}
+        for spec, keep in zip(order, later, strict=True):
+            values[spec.name] = TECHNICAL[spec.kind](inputs, spec)
+            inputs.release(keep)
+        return {s.name: values[s.name] for s in specs}
 
     return block

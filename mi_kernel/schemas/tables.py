@@ -271,25 +271,53 @@ def to_utc(values: pd.Series | pd.Index) -> pd.Series:
     return s.dt.tz_convert("UTC")
 
 
-def conform(df: pd.DataFrame, table: str | TableName) -> pd.DataFrame:
-    """Coerce fixable dtypes (timestamps to UTC, numbers to float64), order columns, validate."""
+def conform(df: pd.DataFrame, table: str | TableName, *, copy: bool = True) -> pd.DataFrame:
+    """Coerce fixable dtypes (timestamps to UTC, numbers to float64), order columns, validate.
+
+    Parameters
+    ----------
+    df : DataFrame
+    table : str or TableName
+    copy : bool, default True
+        True: the result owns its data (one copy of ``df``). False: columns already in their
+        canonical dtype are shared with ``df``, for a caller that owns ``df`` and drops it
+        (a reader); ``df`` itself is never modified. Either way a column already canonical,
+        columns already in order and a default index are not copied again.
+    """
     name = TableName(table)
     schema = TABLES[name]
-    out = df.copy()
+    out = df.copy(deep=copy)
     for f in schema:
-        if f.name not in out.columns:
-            continue
-        if pa.types.is_timestamp(f.type):
-            out[f.name] = to_utc(out[f.name]).astype("datetime64[ns, UTC]")
-        elif pa.types.is_floating(f.type) and pd.api.types.is_numeric_dtype(out[f.name]):
-            out[f.name] = out[f.name].astype("float64")
-        elif pa.types.is_string(f.type):
-            out[f.name] = out[f.name].astype(object).where(out[f.name].notna(), None)
+        if f.name in out.columns:
+            _coerce(out, f.name, f.type)
     if name in _OPEN_TABLES:
         for c in out.columns:
-            if c not in schema.names and pd.api.types.is_numeric_dtype(out[c]):
+            if c not in schema.names and _numeric_not_float64(out[c]):
                 out[c] = out[c].astype("float64")
         order = schema.names + [c for c in out.columns if c not in schema.names]
     else:
         order = [c for c in schema.names if c in out.columns]
-    return validate(out[order].reset_index(drop=True), name)
+    if list(out.columns) != order:
+        out = out[order]
+    if not out.index.equals(pd.RangeIndex(len(out))) or not isinstance(out.index, pd.RangeIndex):
+        out = out.reset_index(drop=True)
+    return validate(out, name)
+
+
+def _numeric_not_float64(s: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(s) and s.dtype != "float64"
+
+
+def _coerce(out: pd.DataFrame, column: str, kind: pa.DataType) -> None:
+    """Give ``out[column]`` its canonical dtype in place (replacing the column if needed)."""
+    s = out[column]
+    if pa.types.is_timestamp(kind):
+        utc = to_utc(s)
+        if utc.dtype != "datetime64[ns, UTC]":
+            utc = utc.astype("datetime64[ns, UTC]")
+        if utc is not s:
+            out[column] = utc
+    elif pa.types.is_floating(kind) and _numeric_not_float64(s):
+        out[column] = s.astype("float64")
+    elif pa.types.is_string(kind) and (s.dtype != object or s.isna().any()):
+        out[column] = s.astype(object).where(s.notna(), None)

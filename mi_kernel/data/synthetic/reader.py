@@ -136,7 +136,7 @@ def read(
     # symbols x 5,000 days then peak at ~0.8 GB instead of ~1.1 GB (benchmarks/data_paths.md)
     del data
     pa.default_memory_pool().release_unused()
-    return conform(frame, CANONICAL[name])
+    return conform(frame, CANONICAL[name], copy=False)  # the frame is ours: no copy
 
 
 def cache_root(cache_dir: Path | None = None) -> Path:
