@@ -8,14 +8,15 @@ import pandas as pd
 from mi_kernel.data.synthetic.ticks import TickKind, TickTruth
 
 
-def freshness(ticks: np.ndarray, features: pd.DataFrame, symbols: list[str],
-              bar_seconds: int) -> np.ndarray:  # fmt: skip
+def freshness(ticks: np.ndarray, features: pd.DataFrame, symbols: list[str], bar_seconds: int,
+              session_open: int) -> np.ndarray:  # fmt: skip
     """Return, per clean trade that reached a feature, ``ts_known`` of its bar's feature row
     minus the trade's ``ts_event``, in seconds.
 
     ``ticks`` are the messages as delivered (their ``truth`` picks the clean, first
     deliveries); ``features`` the stream's feature table (``ts`` = bar start, ``symbol``,
-    ``ts_known``). Trades whose bar was emitted without them (later than the allowed
+    ``ts_known``); bars start at ``session_open`` (ns) plus multiples of ``bar_seconds``.
+    Trades whose bar was emitted without them (later than the allowed
     lateness: corrections) have no feature that includes them and are left out.
     """
     clean = np.isin(ticks["truth"], [TickTruth.CLEAN, TickTruth.LATE])
@@ -25,10 +26,10 @@ def freshness(ticks: np.ndarray, features: pd.DataFrame, symbols: list[str],
     start = features["ts"].to_numpy("datetime64[ns]").view(np.int64)
     known = features["ts_known"].to_numpy("datetime64[ns]").view(np.int64)
     width = np.int64(len(symbols))
-    fkey = (start // bar) * width + code
+    fkey = ((start - session_open) // bar) * width + code
     order = np.argsort(fkey)
     fkey, known = fkey[order], known[order]
-    tkey = (trades["ts_event"] // bar) * width + trades["symbol"]
+    tkey = ((trades["ts_event"] - session_open) // bar) * width + trades["symbol"]
     pos = np.clip(np.searchsorted(fkey, tkey), 0, max(fkey.size - 1, 0))
     hit = (fkey.size > 0) & (fkey[pos] == tkey) if fkey.size else np.zeros(tkey.size, bool)
     hit &= known[pos] >= trades["ts_arrival"]  # the feature was made after the trade arrived

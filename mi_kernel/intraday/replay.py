@@ -107,7 +107,9 @@ def replay_session(
     tables = {name: store.read(name) for name in TABLES}
     names = (*STATUSES, "applied_behind_watermark")
     totals = dict(zip(names, map(int, stream.builder.totals), strict=True))
-    fresh = freshness(messages, tables["features"], symbols, config.bar_seconds)
+    fresh = freshness(
+        messages, tables["features"], symbols, config.bar_seconds, ticks.session_open(date)
+    )
     truth = np.bincount(messages["truth"], minlength=len(TickTruth))
     return Replay(
         session=date, symbols=symbols, tables=tables, totals=totals,
