@@ -31,6 +31,7 @@ def compute_features(
     fundamentals: pd.DataFrame | None = None,
     sectors: pd.Series | pd.DataFrame | None = None,
     macro: Mapping[str, pd.DataFrame | pd.Series] | None = None,
+    news: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Compute the features of recipe ``recipe_id`` for every bar.
 
@@ -58,6 +59,10 @@ def compute_features(
     macro : mapping of str to DataFrame, optional
         Macro sources by name (index = when known), for macro recipes, e.g.
         ``{"ff": data.load_factors(), "etf": data.load_bars("factor_etfs")}``.
+    news : DataFrame, optional
+        News signals (one row per story and symbol, with ``ts_known``), for the ``news``
+        recipe, e.g. ``mi_kernel.news.analyze(...).signals``; a story counts from the first
+        bar at or after its ``ts_known``.
 
     Returns
     -------
@@ -75,7 +80,7 @@ def compute_features(
         Missing columns, duplicate (ts, symbol) rows or malformed inputs.
     """
     recipe = get_recipe(recipe_id)
-    inputs = feature_inputs(recipe, fundamentals, sectors, macro)
+    inputs = feature_inputs(recipe, fundamentals, sectors, macro, news)
     need_volume = "volume" in recipe.inputs
     frame = _prepare(bars, recipe.name, need_volume)
     idx = SessionIndex.from_sorted(frame["ts"], frame["symbol"])

@@ -81,6 +81,7 @@ def compute_panel(
     fundamentals: pd.DataFrame | None = None,
     sectors: pd.Series | pd.DataFrame | None = None,
     macro: Mapping[str, pd.DataFrame | pd.Series] | None = None,
+    news: pd.DataFrame | None = None,
     time_chunk: int = 1024,
 ) -> xr.Dataset:
     """Compute a recipe's features on a panel from :func:`to_panel`.
@@ -99,7 +100,7 @@ def compute_panel(
     import xarray as xr
 
     recipe = get_recipe(recipe_id)
-    inputs = feature_inputs(recipe, fundamentals, sectors, macro)
+    inputs = feature_inputs(recipe, fundamentals, sectors, macro, news)
     need = ["close", "bar", *(["volume"] if "volume" in recipe.inputs else [])]
     missing = [v for v in need if v not in panel.data_vars]
     if missing:
@@ -207,7 +208,7 @@ def _raw_block(
         mask=np.asarray(chunk["bar"].values, dtype=bool),
         level=np.asarray(chunk["level"].values, dtype="float64"),
     )
-    local = FeatureInputs(sub, inputs.sectors, inputs.macro)
+    local = FeatureInputs(sub, inputs.sectors, inputs.macro, inputs.news)
     values = block_features(block, recipe, local, threads=threads)
     dims = ("time", "symbol")
     return xr.Dataset({k: (dims, v) for k, v in values.items()}, coords=chunk["close"].coords)

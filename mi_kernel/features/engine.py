@@ -21,12 +21,14 @@ from mi_kernel.errors import DataError
 from mi_kernel.features.fundamental import fundamental_features
 from mi_kernel.features.inputs import FeatureInputs
 from mi_kernel.features.macro import macro_features
+from mi_kernel.features.news import news_panels
 from mi_kernel.features.panel import Array
 from mi_kernel.features.recipes import Recipe
 from mi_kernel.features.sessions import Sessions
 from mi_kernel.features.specs import (
     FUNDAMENTAL_KINDS,
     MACRO_KINDS,
+    NEWS_KINDS,
     TECHNICAL_KINDS,
     FeatureSpec,
 )
@@ -92,6 +94,10 @@ def block_features(
     if macro:
         series = macro_features(macro, inputs.macro, block.dates)
         out.update({k: np.where(block.mask, v[:, None], np.nan) for k, v in series.items()})
+    story = [s for s in specs if s.kind in NEWS_KINDS]
+    if story and inputs.news is not None:
+        values = news_panels(story, inputs.news, block.dates, list(block.symbols))
+        out.update({k: np.where(block.mask, v, np.nan) for k, v in values.items()})
     return {s.name: out[s.name] for s in specs}
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 from mi_kernel.errors import ConfigError, DataError
 from mi_kernel.features.fundamental import prepare_fundamentals
 from mi_kernel.features.macro import prepare_macro
+from mi_kernel.features.news import prepare_news
 from mi_kernel.features.recipes import Recipe
 
 _HOW = {
@@ -24,6 +25,8 @@ _HOW = {
     "mi_kernel.data.load_sectors() or mi_kernel.data.read('synthetic_universe')",
     "macro": "macro={name: frame}, e.g. {'ff': mi_kernel.data.load_factors(), "
     "'etf': mi_kernel.data.load_bars('factor_etfs')}",
+    "news": "news=<one row per (story, symbol): ts_known, symbol, sentiment, relevance, "
+    "novelty, is_event>, e.g. mi_kernel.news.analyze(...).signals",
 }
 
 
@@ -39,11 +42,14 @@ class FeatureInputs:
         Sector name by symbol.
     macro : dict of str to DataFrame
         Wide frames by source name, index = UTC time the value became known.
+    news : DataFrame or None
+        News signals: see :func:`~mi_kernel.features.news.prepare_news`.
     """
 
     fundamentals: pd.DataFrame | None = None
     sectors: pd.Series | None = None
     macro: dict[str, pd.DataFrame] = field(default_factory=dict)
+    news: pd.DataFrame | None = None
 
 
 def feature_inputs(
@@ -51,6 +57,7 @@ def feature_inputs(
     fundamentals: pd.DataFrame | None = None,
     sectors: pd.Series | pd.DataFrame | None = None,
     macro: Mapping[str, pd.DataFrame | pd.Series] | None = None,
+    news: pd.DataFrame | None = None,
 ) -> FeatureInputs:
     """Check that every input ``recipe`` needs is given; return them normalised.
 
@@ -62,8 +69,8 @@ def feature_inputs(
         An input is malformed (missing columns, wrong types).
     """
     sources = dict(macro or {})
-    given = {"fundamentals": fundamentals, "sectors": sectors}
-    for key in ("fundamentals", "sectors"):
+    given = {"fundamentals": fundamentals, "sectors": sectors, "news": news}
+    for key in ("fundamentals", "sectors", "news"):
         if key in recipe.inputs and given[key] is None:
             raise ConfigError(f"recipe {recipe.name!r} needs input {key!r}; pass {_HOW[key]}")
     for name in recipe.macro_sources:
@@ -76,6 +83,7 @@ def feature_inputs(
         fundamentals=None if fundamentals is None else prepare_fundamentals(fundamentals),
         sectors=None if sectors is None else sector_series(sectors),
         macro=prepare_macro(sources),
+        news=None if news is None else prepare_news(news),
     )
 
 

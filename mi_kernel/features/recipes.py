@@ -18,6 +18,7 @@ from mi_kernel.features import specs as S
 from mi_kernel.features.specs import (
     FUNDAMENTAL_KINDS,
     MACRO_KINDS,
+    NEWS_KINDS,
     VOLUME_KINDS,
     FeatureKind,
     FeatureSpec,
@@ -95,6 +96,7 @@ class Recipe:
         out = ["volume"] if kinds & VOLUME_KINDS else []
         out += ["fundamentals"] if kinds & FUNDAMENTAL_KINDS else []
         out += ["sectors"] if self.sector_neutral else []
+        out += ["news"] if kinds & NEWS_KINDS else []
         return (*out, *(f"macro[{s!r}]" for s in self.macro_sources))
 
     @property
@@ -132,6 +134,13 @@ _ETF = tuple(
     S.macro_return("etf", c, w, 7)
     for c in ("MTUM", "QUAL", "SIZE", "USMV", "VLUE")
     for w in (1, 20)
+)
+
+K = FeatureKind
+_NEWS = (
+    S.news(K.NEWS_SENT, 5),
+    *(S.news(k, w) for w in (5, 20) for k in (K.NEWS_COUNT, K.NEWS_EVENTS, K.NEWS_NOVELTY)),
+    S.news(K.NEWS_ATTENTION, 5, baseline=60),
 )
 
 #: Registry of recipes: recipe id -> :class:`Recipe`.
@@ -176,6 +185,15 @@ RECIPES: dict[str, Recipe] = {
         ranks=False,
         description="Fama-French factors and factor-ETF returns as of each date "
         "(macro={'ff': load_factors(), 'etf': load_bars('factor_etfs')})",
+    ),
+    "news": Recipe(
+        name="news",
+        version="1.0",
+        features=_NEWS,
+        ranks=False,
+        description="news sentiment, story and event counts, novelty and abnormal attention, "
+        "each story from the first bar at or after it was known (news=<signals of "
+        "mi_kernel.news.analyze>)",
     ),
 }
 

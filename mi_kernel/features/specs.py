@@ -39,6 +39,12 @@ class FeatureKind(StrEnum):
     # macro / cross-asset: one value per date, the same for every symbol
     MACRO_LEVEL = "macro_level"
     MACRO_RETURN = "macro_return"
+    # news: from documents, each counted from the first bar at or after it was known
+    NEWS_SENT = "news_sent"
+    NEWS_COUNT = "news_count"
+    NEWS_EVENTS = "news_events"
+    NEWS_NOVELTY = "news_novelty"
+    NEWS_ATTENTION = "news_attention"
 
 
 #: Kinds whose kernel reads bar volume as well as closes.
@@ -55,8 +61,18 @@ FUNDAMENTAL_ORDER = (
 FUNDAMENTAL_KINDS = frozenset(FUNDAMENTAL_ORDER)
 #: Kinds joined from a macro source; the same on every symbol, so never ranked.
 MACRO_KINDS = frozenset({FeatureKind.MACRO_LEVEL, FeatureKind.MACRO_RETURN})
+#: Kinds computed from the news signals (``news`` input), as of when each story was known.
+NEWS_KINDS = frozenset(
+    {
+        FeatureKind.NEWS_SENT,
+        FeatureKind.NEWS_COUNT,
+        FeatureKind.NEWS_EVENTS,
+        FeatureKind.NEWS_NOVELTY,
+        FeatureKind.NEWS_ATTENTION,
+    }
+)
 #: Kinds computed per symbol from its own bars.
-TECHNICAL_KINDS = frozenset(FeatureKind) - FUNDAMENTAL_KINDS - MACRO_KINDS
+TECHNICAL_KINDS = frozenset(FeatureKind) - FUNDAMENTAL_KINDS - MACRO_KINDS - NEWS_KINDS
 
 
 @dataclass(frozen=True)
@@ -287,3 +303,44 @@ def macro_return(
         column=column,
         max_age_days=max_age_days,
     )
+
+
+_NEWS_TEXT = {
+    FeatureKind.NEWS_COUNT: (
+        "news_count_{w}",
+        "stories in the last {w} sessions, each weighted "
+        "by the symbol's share of its company mentions",
+    ),
+    FeatureKind.NEWS_EVENTS: (
+        "news_events_{w}",
+        "stories reporting an event (not 'none') in the last {w} sessions, relevance-weighted",
+    ),
+    FeatureKind.NEWS_NOVELTY: (
+        "news_novelty_{w}",
+        "relevance-weighted mean novelty (1 - the "
+        "largest similarity to earlier stories) over the last {w} sessions",
+    ),
+}
+
+
+def news(kind: FeatureKind, window: int, baseline: int = 0) -> FeatureSpec:
+    """Spec of a news feature; every story counts from the first bar at or after its ts_known.
+
+    ``window`` is the half-life in sessions for ``NEWS_SENT``, the trailing window for counts
+    and novelty, the short window for ``NEWS_ATTENTION`` (whose ``baseline`` window, stored in
+    ``fast``, is the longer one it is compared with).
+    """
+    if kind == FeatureKind.NEWS_SENT:
+        text = (
+            f"relevance-weighted mean story sentiment, decayed with a {window}-session half-life "
+            "(0 without news)"
+        )
+        return FeatureSpec("news_sent", text, 0, kind, window)
+    if kind == FeatureKind.NEWS_ATTENTION:
+        text = (
+            f"log(1 + stories in {window} sessions) - log(1 + the {baseline}-session count "
+            f"scaled to {window} sessions): abnormal attention"
+        )
+        return FeatureSpec("news_attention", text, 0, kind, window, fast=baseline)
+    name, text = _NEWS_TEXT[kind]
+    return FeatureSpec(name.format(w=window), text.format(w=window), 0, kind, window)

@@ -16,7 +16,7 @@ from mi_kernel.news.analyze import NewsAnalysis, NewsConfig, analyze
 from mi_kernel.news.dedup import find_duplicates
 from mi_kernel.news.event_model import EventModel, train_event_model
 from mi_kernel.news.events import rule_events
-from mi_kernel.news.features import NEWS_RECIPES, NewsRecipe, news_features
+from mi_kernel.news.features import news_features
 from mi_kernel.news.impact import abnormal_returns, event_study, impact_summary
 from mi_kernel.news.linking import EntityIndex, link_entities
 from mi_kernel.news.novelty import novelty
@@ -24,12 +24,10 @@ from mi_kernel.news.sentiment import lm_lexicon, score_sentiment
 from mi_kernel.news.topics import cluster_topics
 
 __all__ = [
-    "NEWS_RECIPES",
     "EntityIndex",
     "EventModel",
     "NewsAnalysis",
     "NewsConfig",
-    "NewsRecipe",
     "abnormal_returns",
     "analyze",
     "cluster_topics",

@@ -14,11 +14,12 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
+from mi_kernel.features.recipes import Recipe
 from mi_kernel.news import evaluate
 from mi_kernel.news.dedup import find_duplicates
 from mi_kernel.news.event_model import EventModel, train_event_model
 from mi_kernel.news.events import rule_events
-from mi_kernel.news.features import NewsRecipe, news_features
+from mi_kernel.news.features import news_features
 from mi_kernel.news.impact import event_study
 from mi_kernel.news.linking import EntityIndex, link_entities
 from mi_kernel.news.novelty import novelty
@@ -100,7 +101,7 @@ def analyze(
     bars: pd.DataFrame | None = None,
     labels: pd.DataFrame | None = None,
     config: NewsConfig | None = None,
-    recipe: NewsRecipe | str = "news",
+    recipe: Recipe | str = "news",
 ) -> NewsAnalysis:
     """Run every NLP step on ``documents`` (a ``documents`` table).
 

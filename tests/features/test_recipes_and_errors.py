@@ -23,7 +23,7 @@ def test_recipe_info_lists_every_output_column() -> None:
 
 def test_unknown_recipe_names_the_known_ones() -> None:
     with pytest.raises(
-        ConfigError, match=r"'nope'.*\['core', 'fundamental', 'macro', 'technical'\]"
+        ConfigError, match=r"'nope'.*\['core', 'fundamental', 'macro', 'news', 'technical'\]"
     ):
         recipe_info("nope")
     with pytest.raises(ConfigError):

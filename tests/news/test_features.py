@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mi_kernel import data, features, labels, news, research
-from mi_kernel.errors import LeakageError
+from mi_kernel.errors import ConfigError, LeakageError
+from mi_kernel.features.specs import news as news_spec
 
 from .conftest import MARKET, Text
 
@@ -37,7 +38,21 @@ def test_news_features_by_hand() -> None:
             "is_event": [1.0, 0.0],
         }
     )
-    recipe = news.NewsRecipe(half_life=1.0, windows=(1, 2), baseline=2)
+    K = features.FeatureKind
+    recipe = features.Recipe(
+        name="news_by_hand",
+        version="0",
+        features=(
+            news_spec(K.NEWS_SENT, 1),
+            news_spec(K.NEWS_COUNT, 1),
+            news_spec(K.NEWS_COUNT, 2),
+            news_spec(K.NEWS_EVENTS, 2),
+            news_spec(K.NEWS_NOVELTY, 1),
+            news_spec(K.NEWS_NOVELTY, 2),
+            news_spec(K.NEWS_ATTENTION, 1, baseline=2),
+        ),
+        ranks=False,
+    )
     f = news.news_features(bars, signals, recipe).set_index(["ts", "symbol"])
     a = f.xs("A", level="symbol")
     assert list(a["news_count_1"]) == [0.0, 1.5, 0.0]
@@ -49,6 +64,16 @@ def test_news_features_by_hand() -> None:
     assert np.isnan(a["news_novelty_1"].iloc[0])
     assert (f.xs("B", level="symbol")["news_count_2"] == 0.0).all()
     assert list(f.columns) == recipe.columns
+    # attention on Jan 2: log(1 + 1.5) - log(1 + 1.5 x 1/2)
+    assert a["news_attention"].iloc[1] == pytest.approx(np.log(2.5) - np.log(1.75))
+
+
+def test_the_news_recipe_is_in_the_factor_library(text: Text) -> None:
+    recipe = features.get_recipe("news")
+    assert recipe.inputs == ("news",)
+    assert list(features.recipe_info("news")["name"]) == recipe.columns
+    with pytest.raises(ConfigError, match="news"):
+        features.compute_features(text.bars, "news")
 
 
 def test_no_lookahead(analysis: news.NewsAnalysis, text: Text) -> None:
@@ -124,3 +149,14 @@ def test_a_planted_news_drift_is_found(
     feats = news.news_features(planted, sig)
     ic = _ic(feats, planted, "news_sent")
     assert ic.significant(0.01) and ic.mean > 0.02
+
+
+def test_panel_and_table_paths_agree(analysis: news.NewsAnalysis, text: Text) -> None:
+    table = news.news_features(text.bars, analysis.signals)
+    panel = features.compute_panel(features.to_panel(text.bars), "news", news=analysis.signals)
+    back = features.from_panel(panel).sort_values(["symbol", "ts"]).reset_index(drop=True)
+    cols = features.get_recipe("news").columns
+    got = back.merge(table, on=["ts", "symbol"], suffixes=("", "_table"))
+    assert len(got) == len(table)
+    for c in cols:
+        np.testing.assert_allclose(got[c], got[f"{c}_table"], rtol=1e-12, equal_nan=True)

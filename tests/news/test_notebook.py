@@ -9,7 +9,7 @@ import pandas as pd
 import papermill as pm
 import pytest
 
-from mi_kernel import news
+from mi_kernel import features
 from mi_kernel.pipeline.kernels import ipc_kernel_manager
 from mi_kernel.runstore import RunStore, verify_run
 from mi_kernel.schemas.tables import validate
@@ -25,7 +25,7 @@ def _products(d: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict]:
     feats = pd.read_parquet(d / "news/features.parquet")
     summary = json.loads((d / "news/summary.json").read_text())
     assert set(clusters["doc_id"]) == set(docs["doc_id"])  # every document kept
-    assert list(feats.columns) == ["ts", "symbol", *news.NEWS_RECIPES["news"].columns]
+    assert list(feats.columns) == ["ts", "symbol", *features.get_recipe("news").columns]
     return docs, clusters, feats, summary
 
 
