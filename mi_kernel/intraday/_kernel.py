@@ -118,10 +118,11 @@ def ingest(
 ) -> int:
     """Process one batch; return the number of ids added to ``seen`` (see module docstring).
 
-    ``clock`` = [max ts_event seen, buckets closed, ids in ``seen``]; ``params`` (int64) =
-    [session open, bar length, n_buckets, max_jump x 1e9]. ``f`` (N_FLOAT, n_sym, n_buckets)
-    and ``c`` (N_INT, n_sym, n_buckets) are the bar slots, ``ref`` the last accepted trade
-    price per symbol (NaN before the first). ``status`` and ``reason`` are written per message.
+    ``clock`` = [max ts_event seen, buckets closed, ...] (the rest is the caller's);
+    ``params`` (int64) = [session open, bar length, n_buckets, max_jump x 1e9].
+    ``f`` (N_FLOAT, n_sym, n_buckets) and ``c`` (N_INT, n_sym, n_buckets) are the bar slots,
+    ``ref`` the last accepted trade price per symbol (NaN before the first). ``status`` and
+    ``reason`` are written per message.
     """
     t0, bar, n_buckets = params[0], params[1], params[2]
     max_jump = params[3] / 1e9

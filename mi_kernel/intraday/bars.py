@@ -87,7 +87,8 @@ class BarBuilder:
         self.c = np.zeros((K.N_INT, n, n_buckets), np.int64)
         self.ref = np.full(n, np.nan)
         self.seen = np.full(1 << 16, K.EMPTY, np.int64)
-        self.clock = np.array([t0 - 1, 0, 0], np.int64)  # max event, closed buckets, ids
+        # max event time, buckets closed, ids in `seen`, last arrival time
+        self.clock = np.array([t0 - 1, 0, 0, t0], np.int64)
         self.totals = np.zeros(len(STATUSES) + 1, np.int64)  # + applied behind the watermark
 
     # -- state ----------------------------------------------------------------------------
@@ -139,6 +140,7 @@ class BarBuilder:
         self.totals[: len(STATUSES)] += counts
         self.totals[-1] += int(np.count_nonzero(behind & (status == K.ACCEPTED)))
         out = Emitted(counts={s: int(v) for s, v in zip(STATUSES, counts, strict=True)})
+        self.clock[3] = max(int(self.clock[3]), int(ticks["ts_arrival"].max()))
         stamp = int(ticks["ts_arrival"][-1]) if now is None else now
         out.dead_letters = _set_aside(ticks, status, reason, K.DEAD, stamp)
         out.quarantine = _set_aside(ticks, status, reason, K.QUARANTINED, stamp)

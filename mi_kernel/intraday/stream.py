@@ -73,12 +73,12 @@ class IntradayStream:
                clock: Callable[[], int] | None = None) -> Step:  # fmt: skip
         """Process one message (a batch of ticks, or the end marker).
 
-        ``now`` stamps the bars (default: the batch's last arrival time; the end marker
-        needs it); ``clock`` (ns, e.g. ``time.time_ns`` live) stamps the features and
-        signals when they are computed, else they carry ``now`` too.
+        ``now`` stamps the bars (default: the batch's last arrival time; for the end
+        marker, the latest arrival seen); ``clock`` (ns, e.g. ``time.time_ns`` live) stamps
+        the features and signals when they are computed, else they carry ``now`` too.
         """
         if payload == END:
-            emitted = self.builder.close(now if now is not None else int(self.builder.clock[0]))
+            emitted = self.builder.close(now if now is not None else int(self.builder.clock[3]))
         else:
             emitted = self.builder.process(decode(payload), now)
         return self._downstream(emitted, clock)
