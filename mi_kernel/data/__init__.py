@@ -16,6 +16,7 @@ from mi_kernel.data.actions import adjust_bars, recover_actions
 from mi_kernel.data.catalog import catalog_path, open_catalog, read
 from mi_kernel.data.observe import DatasetRead, ReadObserver, add_read_observer, observe_reads
 from mi_kernel.data.sources import SOURCES, DatasetInfo, get_source, register_source
+from mi_kernel.data.text_sources import text_for
 from mi_kernel.errors import ConfigError
 from mi_kernel.schemas.tables import TableName
 
@@ -164,4 +165,5 @@ __all__ = [
     "read",
     "recover_actions",
     "register_source",
+    "text_for",
 ]
