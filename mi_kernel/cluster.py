@@ -64,4 +64,45 @@ def dask_client(
         yield stack.enter_context(Client(cluster))
 
 
-__all__ = ["ADDRESS_ENV", "dask_client", "scheduler_address"]
+@contextmanager
+def on_dask(
+    address: str | None = None, n_workers: int = 2, processes: bool = False
+) -> Iterator[Any]:
+    """Connect to (or start) a Dask cluster and route joblib's parallel work to it.
+
+    Everything in the kernel that runs in parallel goes through joblib — CV folds and searches
+    (scikit-learn, :class:`~mi_kernel.model_selection.OptunaSearchCV`), Monte Carlo chunks
+    (:func:`mi_kernel.risk.var_es`) — so this one block moves it onto Dask unchanged::
+
+        with on_dask():
+            search.fit(X, y, groups=ts)
+
+    The results are those of the serial path: the same tasks run, only elsewhere.
+
+    Parameters
+    ----------
+    address : str, optional
+        Scheduler address (see :func:`scheduler_address`); else a new ``LocalCluster`` on
+        127.0.0.1 (no dashboard) that lives for the block.
+    n_workers : int, default 2
+        Workers of a local cluster, one thread each.
+    processes : bool, default False
+        Local workers as processes listening on 127.0.0.1 (True) or threads of this
+        process talking in-process, opening no port (False).
+
+    Yields
+    ------
+    distributed.Client
+        The client; inside the block joblib uses the ``"dask"`` backend with ``n_jobs=-1``
+        (every worker), so work left at ``n_jobs=None`` fans out too.
+    """
+    import joblib
+
+    with (
+        dask_client(address, n_workers=n_workers, processes=processes) as client,
+        joblib.parallel_config(backend="dask", n_jobs=-1),
+    ):
+        yield client
+
+
+__all__ = ["ADDRESS_ENV", "dask_client", "on_dask", "scheduler_address"]

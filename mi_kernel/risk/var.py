@@ -46,12 +46,11 @@ Methods (:class:`VarMethod`):
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 
+import joblib
 import numpy as np
 import pandas as pd
 from scipy.linalg.blas import dtrmm
@@ -132,9 +131,11 @@ class MonteCarloSpec:
         sum is exactly ``N(h mu, h S)``, drawn once with the factor scaled by ``sqrt(h)``.
     chunk_bytes : int, default 32 MiB
         Memory bound of one chunk of simulated asset returns (one chunk in memory per job).
-    n_jobs : int, default 1
-        Threads simulating chunks at once (-1: one per core). The figures do not depend on
-        it: chunk ``i`` always uses the ``i``-th child generator.
+    n_jobs : int, optional
+        Jobs simulating chunks at once: threads (-1: one per core), or inside
+        :func:`mi_kernel.cluster.on_dask` the cluster's workers. None: joblib's default (1, or
+        every worker of the cluster under ``on_dask``). The figures do not depend on it:
+        chunk ``i`` always uses the ``i``-th child generator.
     """
 
     n_paths: int = 100_000
@@ -142,7 +143,7 @@ class MonteCarloSpec:
     dof: float = 5.0
     aggregation: str = Aggregation.COMPOUND
     chunk_bytes: int = 32 * 2**20
-    n_jobs: int = 1
+    n_jobs: int | None = None
 
     def __post_init__(self) -> None:
         """Validate the settings and turn the names into enum members."""
@@ -158,10 +159,10 @@ class MonteCarloSpec:
             raise ConfigError(f"dof must be above 2 (finite variance), got {self.dof!r}")
         if not self.chunk_bytes > 0:
             raise ConfigError(f"chunk_bytes must be positive, got {self.chunk_bytes!r}")
-        if not (
+        if self.n_jobs is not None and not (
             isinstance(self.n_jobs, int | np.integer) and (self.n_jobs >= 1 or self.n_jobs == -1)
         ):
-            raise ConfigError(f"n_jobs must be a positive integer or -1, got {self.n_jobs!r}")
+            raise ConfigError(f"n_jobs must be a positive integer, -1 or None, got {self.n_jobs!r}")
 
 
 @dataclass(frozen=True)
@@ -308,36 +309,55 @@ def _factor(cov: np.ndarray) -> tuple[np.ndarray, bool]:
 Draw = Callable[[np.random.Generator, np.ndarray, float, float], np.ndarray]
 
 
-def _normal_draw(inp: _Inputs, spec: MonteCarloSpec) -> tuple[Draw, int]:
-    """Return ``draw(gen, buf, scale, shift)`` and the width of ``buf`` it needs.
+@dataclass(frozen=True)
+class _NormalDraw:
+    """``draw(gen, buf, scale, shift)``: one period of ``len(buf)`` paths simulated into
+    ``buf`` (normals, then asset returns minus their mean); returns the paths' book returns.
+    A module-level value, so Dask can ship it to its workers (pickled by reference)."""
 
-    ``draw`` simulates one period of ``len(buf)`` paths into ``buf`` (normals, then asset
-    returns minus their mean) and returns the paths' book returns.
-    """
+    factor: np.ndarray
+    lower: bool
+    mean_w: float
+    w: np.ndarray
+    dof: float | None  # Student t degrees of freedom; None: normal
+
+    def __call__(
+        self, gen: np.random.Generator, buf: np.ndarray, scale: float, shift: float
+    ) -> np.ndarray:
+        z = gen.standard_normal(out=buf)
+        if self.dof is not None:
+            z *= np.sqrt((self.dof - 2.0) / gen.chisquare(self.dof, len(z)))[:, None]
+        # (n_assets, m) asset returns minus their mean (in z's memory when triangular),
+        # unscaled: the horizon scale is applied to the book returns, a vector
+        f = self.factor
+        x = dtrmm(1.0, f, z.T, side=0, lower=1, overwrite_b=1) if self.lower else f @ z.T
+        return shift * self.mean_w + scale * (self.w @ x)
+
+
+@dataclass(frozen=True)
+class _BootstrapDraw:
+    """``draw(gen, buf, scale, shift)``: the book's returns of ``len(buf)`` periods drawn
+    with replacement."""
+
+    book: np.ndarray
+
+    def __call__(
+        self, gen: np.random.Generator, buf: np.ndarray, scale: float, shift: float
+    ) -> np.ndarray:
+        return self.book[gen.integers(0, self.book.size, len(buf))]
+
+
+def _normal_draw(inp: _Inputs, spec: MonteCarloSpec) -> tuple[Draw, int]:
+    """Return the period draw of ``normal`` / ``student_t`` and the width of ``buf`` it needs."""
     cov = np.atleast_2d(np.cov(inp.panel, rowvar=False, ddof=1))
     factor, lower = _factor(cov)
     mean_w = float(inp.panel.mean(axis=0) @ inp.w)
-    student = spec.distribution is Simulation.STUDENT_T
-
-    def draw(gen: np.random.Generator, buf: np.ndarray, scale: float, shift: float) -> np.ndarray:
-        z = gen.standard_normal(out=buf)
-        if student:
-            z *= np.sqrt((spec.dof - 2.0) / gen.chisquare(spec.dof, len(z)))[:, None]
-        # (n_assets, m) asset returns minus their mean (in z's memory when triangular),
-        # unscaled: the horizon scale is applied to the book returns, a vector
-        x = dtrmm(1.0, factor, z.T, side=0, lower=1, overwrite_b=1) if lower else factor @ z.T
-        return shift * mean_w + scale * (inp.w @ x)
-
-    return draw, factor.shape[1]
+    dof = spec.dof if spec.distribution is Simulation.STUDENT_T else None
+    return _NormalDraw(factor, lower, mean_w, inp.w, dof), factor.shape[1]
 
 
 def _bootstrap_draw(inp: _Inputs) -> tuple[Draw, int]:
-    book = inp.book
-
-    def draw(gen: np.random.Generator, buf: np.ndarray, scale: float, shift: float) -> np.ndarray:
-        return book[gen.integers(0, book.size, len(buf))]
-
-    return draw, 0
+    return _BootstrapDraw(inp.book), 0
 
 
 def _paths(
@@ -354,13 +374,31 @@ def _paths(
     return acc - 1.0 if compound else acc
 
 
+def _chunks(
+    draw: Draw,
+    gens: list[np.random.Generator],
+    spans: list[tuple[int, int]],
+    width: int,
+    horizon: int,
+    spec: MonteCarloSpec,
+) -> list[np.ndarray]:
+    """Horizon returns of the chunks ``spans`` (``gens[i]`` draws chunk ``i``): one task."""
+    buf = np.empty((max(b - a for a, b in spans), width))  # reused: no page faults per chunk
+    return [
+        _paths(draw, g, buf[: b - a], horizon, spec).copy()
+        for g, (a, b) in zip(gens, spans, strict=True)
+    ]
+
+
 def _simulate(
     inp: _Inputs, horizon: int, spec: MonteCarloSpec, rng: np.random.Generator
 ) -> np.ndarray:
     """Return ``spec.n_paths`` simulated horizon returns of the book.
 
-    Chunk ``i`` of paths uses the ``i``-th child generator of ``rng`` and fills its own
-    slice of the output, so the figures do not depend on ``n_jobs``.
+    Chunk ``i`` of paths uses the ``i``-th child generator of ``rng``, so the figures do not
+    depend on how many jobs draw them, nor where. The chunks are shared out among joblib
+    tasks: threads here, or the workers of a Dask cluster inside
+    :func:`mi_kernel.cluster.on_dask` (the same figures).
     """
     out = np.zeros(spec.n_paths)
     if inp.w.size == 0:
@@ -370,21 +408,21 @@ def _simulate(
     else:
         draw, width = _normal_draw(inp, spec)
     chunk = max(1, min(spec.n_paths, spec.chunk_bytes // (8 * inp.w.size)))
-    starts = range(0, spec.n_paths, chunk)
-    gens = rng.spawn(len(starts))
-    jobs = min(len(starts), spec.n_jobs if spec.n_jobs > 0 else os.cpu_count() or 1)
-
-    def work(j: int) -> None:
-        buf = np.empty((chunk, width))  # one per worker, reused: no page faults per chunk
-        for i in range(j, len(starts), jobs):
-            a, b = starts[i], min(starts[i] + chunk, spec.n_paths)
-            out[a:b] = _paths(draw, gens[i], buf[: b - a], horizon, spec)
-
-    if jobs == 1:
-        work(0)
-    else:
-        with ThreadPoolExecutor(jobs) as pool:
-            list(pool.map(work, range(jobs)))
+    spans = [(a, min(a + chunk, spec.n_paths)) for a in range(0, spec.n_paths, chunk)]
+    gens = rng.spawn(len(spans))
+    jobs = min(len(spans), joblib.effective_n_jobs(spec.n_jobs))
+    tasks = [
+        joblib.delayed(_chunks)(draw, gens[j::jobs], spans[j::jobs], width, horizon, spec)
+        for j in range(jobs)
+    ]
+    results = (
+        joblib.Parallel(n_jobs=jobs, prefer="threads")(tasks)
+        if jobs > 1
+        else [_chunks(draw, gens, spans, width, horizon, spec)]
+    )
+    for j, paths in enumerate(results):
+        for (a, b), r in zip(spans[j::jobs], paths, strict=True):
+            out[a:b] = r
     return out
 
 

@@ -305,3 +305,24 @@ def test_monte_carlo_spec_validation() -> None:
         MonteCarloSpec(n_jobs=0)
     with pytest.raises(AttributeError):
         MonteCarloSpec().n_paths = 5  # type: ignore[misc]
+
+
+def test_monte_carlo_on_a_local_dask_cluster_matches_the_serial_figures(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Chunks shared out among the workers of a real LocalCluster (processes on 127.0.0.1):
+    the same figures as one thread, and both workers drew paths."""
+    from distributed import get_task_stream
+
+    from mi_kernel.cluster import on_dask
+
+    for name in ("MI_DASK_SCHEDULER", "MI_DASK_ADDRESS"):
+        monkeypatch.delenv(name, raising=False)
+    rets, w = _panel(7), _book()
+    spec = MonteCarloSpec(n_paths=30_000, chunk_bytes=24 * 4_000, distribution="student_t")
+    kw = {"method": "monte_carlo", "level": 0.99, "horizon": 2, "random_state": 9}
+    serial = var_es(rets, w, monte_carlo=spec, **kw)
+    with on_dask(processes=True) as client, get_task_stream(client) as stream:
+        on_cluster = var_es(rets, w, monte_carlo=spec, **kw)  # n_jobs=None: every worker
+    assert on_cluster == serial
+    assert len({task["worker"] for task in stream.data}) == 2
