@@ -43,7 +43,9 @@ N_INT = 3
 @nb.njit(cache=True, nogil=True)
 def _slot(table: np.ndarray, key: np.int64) -> np.int64:
     mask = table.size - 1
-    h = (key * np.int64(-7046029254386353131)) & mask  # Fibonacci hashing (wraps mod 2^64)
+    # low 32 bits kept in order (feed sequence numbers: neighbours stay neighbours, so the
+    # probes of a batch hit cache lines already loaded), high bits mixed in (Fibonacci)
+    h = (key + (key >> 32) * np.int64(-7046029254386353131)) & mask
     while table[h] != EMPTY and table[h] != key:
         h = (h + 1) & mask
     return h
