@@ -783,7 +783,7 @@ def tolerance_lines(models: dict[str, Any]) -> list[str]:
         )
         iters = models["reg-before"][0][f"iters_{n}"] == models["reg-after"][0][f"iters_{n}"]
         lines += [
-            f"| regimes, {n} states: largest |p_new - p_old| over {known.sum():,} dates | "
+            f"| regimes, {n} states: largest abs(p_new - p_old) over {known.sum():,} dates | "
             f"{gap:.1e} | 1e-6 | {gap < 1e-6} |",
             f"| regimes, {n} states: same label every date; same EM iterations at all "
             f"{models['reg-after'][0][f'refits_{n}']} refits | {same}; {iters} | identical | "
