@@ -339,6 +339,16 @@ def _recipe(p: Mapping[str, Any], out: _Problems) -> None:
     except ConfigError as exc:
         out.add("recipe_id", p.get("recipe_id"), str(exc))
         return
+    if "news" in recipe.inputs:
+        out.add(
+            "recipe_id",
+            p.get("recipe_id"),
+            f"recipe {recipe.name!r} needs the news step's signals, which the features step "
+            "does not read; the news step (14_news) writes the news features itself "
+            "(news/features.parquet), or compute them in a study with "
+            "mi_kernel.news.news_features",
+        )
+        return
     missing = [f for f in p.get("features") or [] if f not in recipe.columns]
     if missing:
         out.add(

@@ -160,3 +160,11 @@ def test_panel_and_table_paths_agree(analysis: news.NewsAnalysis, text: Text) ->
     assert len(got) == len(table)
     for c in cols:
         np.testing.assert_allclose(got[c], got[f"{c}_table"], rtol=1e-12, equal_nan=True)
+
+
+def test_a_pipeline_cannot_ask_the_features_step_for_the_news_recipe() -> None:
+    from mi_kernel.errors import ParameterError
+    from mi_kernel.pipeline.validate import validate_pipeline
+
+    with pytest.raises(ParameterError, match=r"recipe_id=news.*news/features.parquet"):
+        validate_pipeline("synthetic", {"recipe_id": "news", "features": ""})
