@@ -72,79 +72,97 @@ def _start(n_symbols: int, speed: float, ticks: TickConfig) -> tuple[LiveReplay,
     return live, online, note, stream
 
 
+class LiveView:
+    """The widgets of one browser session and how a tick of the server updates them."""
+
+    def __init__(self, live: LiveReplay, online: Any, stream: IntradayStream) -> None:
+        import panel as pn
+        from bokeh.models import ColumnDataSource
+        from bokeh.plotting import figure
+
+        self.live, self.online, self.stream = live, online, stream
+        self.state = LiveState(stream.symbols)
+        stream.listeners.append(self.state.collect)
+        self.bars: list[pd.DataFrame] = []
+        self.pick = pn.widgets.Select(name="symbol", options=stream.symbols,
+                                      value=stream.symbols[0])  # fmt: skip
+        self.source = ColumnDataSource({"ts": [], "close": [], "vwap": []})
+        opts: dict[str, Any] = {"x_axis_type": "datetime", "height": 300,
+                                "title": "close and VWAP"}  # fmt: skip
+        opts["sizing_mode"] = "stretch_width"
+        self.fig = figure(**opts)
+        self.fig.line("ts", "close", source=self.source, legend_label="close", line_width=2)
+        self.fig.line("ts", "vwap", source=self.source, legend_label="vwap", color="orange")
+        self.counters = pn.pane.Markdown("waiting for the first bars ...")
+        table = {"disabled": True, "height": 320, "show_index": False}
+        self.features = pn.widgets.Tabulator(pd.DataFrame(), **table)
+        self.signals = pn.widgets.Tabulator(pd.DataFrame(), **table)
+        self.pick.param.watch(self.redraw_symbol, "value")
+
+    @staticmethod
+    def _columns(bars: pd.DataFrame) -> dict[str, Any]:
+        return {c: bars[c].to_numpy() for c in ("ts", "close", "vwap")}
+
+    def redraw_symbol(self, *_: Any) -> None:
+        mine = [b[b["symbol"] == self.pick.value] for b in self.bars]
+        data = pd.concat(mine) if mine else pd.DataFrame(columns=["ts", "close", "vwap"])
+        self.source.data = self._columns(data)
+
+    def tick(self) -> None:
+        """Show what the stream produced since the last tick."""
+        new = self.state.drain()
+        if "bars" in new:
+            self.bars.append(new["bars"][["ts", "symbol", "close", "vwap"]])
+            mine = new["bars"][new["bars"]["symbol"] == self.pick.value]
+            if len(mine):
+                self.source.stream(self._columns(mine))
+        if "signals" in new:
+            last = new["signals"].drop_duplicates("symbol", keep="last")
+            cols = ["ts", "symbol", "score", "confidence", "top_features"]
+            self.signals.value = last[cols].round(6)
+        rows = [r for r in (self.online.get(s) for s in self.stream.symbols) if r is not None]
+        if rows:
+            self.features.value = pd.DataFrame(rows)[["symbol", "ts", *INTRADAY.columns]].round(4)
+        wm = self.stream.builder.watermark
+        wm_text = pd.Timestamp(wm, tz="UTC").strftime("%H:%M:%S") if wm > 0 else "-"
+        counts = " · ".join(f"{k}: {v:,}" for k, v in self.state.counts.items())
+        n_bars = sum(map(len, self.bars))
+        done = "" if self.live.running else " · replay finished"
+        self.counters.object = f"watermark: {wm_text} UTC · bars: {n_bars:,} · {counts}{done}"
+
+    def layout(self, note: str) -> Any:
+        import panel as pn
+
+        return pn.Column(
+            pn.pane.Markdown("## mi · intraday live replay"),
+            pn.pane.Markdown(f"**Model.** {note}"),
+            self.counters,
+            self.pick,
+            pn.pane.Bokeh(self.fig, sizing_mode="stretch_width"),
+            pn.Row(
+                pn.Column("### Latest features (online store)", self.features),
+                pn.Column("### Latest signals", self.signals),
+            ),
+            sizing_mode="stretch_width",
+        )
+
+
 def build_intraday_live(n_symbols: int = 20, speed: float = 300.0) -> Any:
     """Return the live view (a Panel column) and start its replay."""
     import panel as pn
-    from bokeh.models import ColumnDataSource
-    from bokeh.plotting import figure
 
     pn.extension("tabulator", inline=True)
-    ticks = TickConfig(trades_per_day=400)
-    live, online, note, stream = _start(n_symbols, speed, ticks)
-    state = LiveState(stream.symbols)
-    stream.listeners.append(state.collect)
-    bars_seen: list[pd.DataFrame] = []
-    pick = pn.widgets.Select(name="symbol", options=stream.symbols, value=stream.symbols[0])
-    source = ColumnDataSource({"ts": [], "close": [], "vwap": []})
-    opts: dict[str, Any] = {"x_axis_type": "datetime", "height": 300, "title": "close and VWAP",
-                            "sizing_mode": "stretch_width"}  # fmt: skip
-    fig = figure(**opts)
-    fig.line("ts", "close", source=source, legend_label="close", line_width=2)
-    fig.line("ts", "vwap", source=source, legend_label="vwap", color="orange")
-    counters = pn.pane.Markdown("waiting for the first bars ...")
-    features = pn.widgets.Tabulator(pd.DataFrame(), disabled=True, height=320, show_index=False)
-    signals = pn.widgets.Tabulator(pd.DataFrame(), disabled=True, height=320, show_index=False)
-
-    def redraw_symbol(*_: Any) -> None:
-        mine = [b[b["symbol"] == pick.value] for b in bars_seen]
-        data = pd.concat(mine) if mine else pd.DataFrame(columns=["ts", "close", "vwap"])
-        source.data = {"ts": data["ts"].to_numpy(), "close": data["close"].to_numpy(),
-                       "vwap": data["vwap"].to_numpy()}  # fmt: skip
-
-    def tick() -> None:
-        new = state.drain()
-        if "bars" in new:
-            bars_seen.append(new["bars"][["ts", "symbol", "close", "vwap"]])
-            mine = new["bars"][new["bars"]["symbol"] == pick.value]
-            if len(mine):
-                source.stream({"ts": mine["ts"].to_numpy(), "close": mine["close"].to_numpy(),
-                               "vwap": mine["vwap"].to_numpy()})  # fmt: skip
-        if "signals" in new:
-            last = new["signals"].drop_duplicates("symbol", keep="last")
-            signals.value = last[["ts", "symbol", "score", "confidence", "top_features"]].round(6)
-        rows = [r for r in (online.get(s) for s in stream.symbols) if r is not None]
-        if rows:
-            table = pd.DataFrame(rows)[["symbol", "ts", *INTRADAY.columns]]
-            features.value = table.round(4)
-        wm = stream.builder.watermark
-        wm_text = pd.Timestamp(wm, tz="UTC").strftime("%H:%M:%S") if wm > 0 else "-"
-        counts = " · ".join(f"{k}: {v:,}" for k, v in state.counts.items())
-        n_bars = sum(map(len, bars_seen))
-        done = "" if live.running else " · replay finished"
-        counters.object = f"watermark: {wm_text} UTC · bars: {n_bars:,} · {counts}{done}"
-
-    pick.param.watch(redraw_symbol, "value")
+    live, online, note, stream = _start(n_symbols, speed, TickConfig(trades_per_day=400))
+    view = LiveView(live, online, stream)
     live.start()
-    callback = pn.state.add_periodic_callback(tick, period=500)
+    callback = pn.state.add_periodic_callback(view.tick, period=500)
 
     def stop(_ctx: Any) -> None:
         callback.stop()
         live.stop()
 
     pn.state.on_session_destroyed(stop)
-    page: Any = pn.Column(
-        pn.pane.Markdown("## mi · intraday live replay"),
-        pn.pane.Markdown(f"**Model.** {note}"),
-        counters,
-        pick,
-        pn.pane.Bokeh(fig, sizing_mode="stretch_width"),
-        pn.Row(
-            pn.Column("### Latest features (online store)", features),
-            pn.Column("### Latest signals", signals),
-        ),
-        sizing_mode="stretch_width",
-    )
-    return page
+    return view.layout(note)
 
 
-__all__ = ["LiveState", "build_intraday_live"]
+__all__ = ["LiveState", "LiveView", "build_intraday_live"]
