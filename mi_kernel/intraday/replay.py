@@ -10,6 +10,7 @@ a live feed would be; bars are stamped with the arrival time of the batch that c
 from __future__ import annotations
 
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,7 +97,8 @@ def replay_session(
     date = pd.Timestamp(day["ts"].iloc[0])
     messages = session_ticks(day, date, ticks)
     bus = bus or MemoryBus()
-    topic = f"ticks.{date:%Y%m%d}.{store_root.name}"
+    # a topic of its own: a shared Redis may hold an earlier replay's topic and checkpoint
+    topic = f"ticks.{date:%Y%m%d}.{uuid.uuid4().hex[:12]}"
     symbols = day["symbol"].tolist()
     stream = IntradayStream(symbols, ticks.session_open(date), ticks.minutes, config, model, online)
     started = time.perf_counter()

@@ -112,3 +112,17 @@ def test_a_killed_consumer_resumes_without_loss_or_double_counting(
     assert not got["bars"].duplicated(["ts", "symbol"]).any()
     assert got["bars"]["volume"].sum() == want["bars"]["volume"].sum()
     np.testing.assert_array_equal(got["features"]["mom_5"], want["features"]["mom_5"])
+
+
+def test_replaying_a_session_twice_on_one_redis_gives_it_twice(session_day, redis_url, tmp_path):
+    from mi_kernel.intraday import replay_session
+
+    day, _ = session_day
+    runs = [
+        replay_session(
+            day, tmp_path / k / "session", NOISY, bus=RedisBus(redis_url), batch_ms=60_000
+        )
+        for k in ("first", "second")
+    ]
+    assert len(runs[0].tables["bars"]) > 0
+    pd.testing.assert_frame_equal(runs[0].tables["bars"], runs[1].tables["bars"])
