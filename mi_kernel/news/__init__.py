@@ -7,7 +7,8 @@ of its own module: :func:`find_duplicates` (MinHash LSH, clusters kept), :func:`
 (names, aliases, tickers), :func:`score_sentiment` (Loughran-McDonald; VADER as a contrast),
 :func:`rule_events` and :func:`train_event_model`, :func:`cluster_topics`, :func:`novelty`,
 :func:`event_study` (point in time: from the first bar at or after ``known_at``) and
-:func:`news_features` (the ``news`` recipe, ``ts_known`` semantics).
+:func:`news_features` (the ``news`` recipe, ``ts_known`` semantics); :func:`signal_evidence`
+gives the strongest signals their cited passages, known at the signal's date.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from mi_kernel.news.analyze import NewsAnalysis, NewsConfig, analyze
 from mi_kernel.news.dedup import find_duplicates
 from mi_kernel.news.event_model import EventModel, train_event_model
 from mi_kernel.news.events import rule_events
+from mi_kernel.news.evidence import EvidenceConfig, EvidenceSet, SignalEvidence, signal_evidence
 from mi_kernel.news.features import news_features
 from mi_kernel.news.impact import abnormal_returns, event_study, impact_summary
 from mi_kernel.news.linking import EntityIndex, link_entities
@@ -26,8 +28,11 @@ from mi_kernel.news.topics import cluster_topics
 __all__ = [
     "EntityIndex",
     "EventModel",
+    "EvidenceConfig",
+    "EvidenceSet",
     "NewsAnalysis",
     "NewsConfig",
+    "SignalEvidence",
     "abnormal_returns",
     "analyze",
     "cluster_topics",
@@ -40,5 +45,6 @@ __all__ = [
     "novelty",
     "rule_events",
     "score_sentiment",
+    "signal_evidence",
     "train_event_model",
 ]
