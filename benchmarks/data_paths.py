@@ -868,10 +868,11 @@ NOTES = """\
    left `_engine.py`'s cache stale). Row 4a is a real `git clone` of HEAD at a new path on
    a machine whose user cache holds the kernel: 0.6 s of CPU (1.8 s wall at a load of 6 on
    2 cores), target met. Row 4b is what a machine that never compiled this kernel pays on
-   its first backtest: the full compile, 7-8 s of CPU, **target not met**; `make warm` (run by `make demo` and `make test`) pays it before a
-   session. Reaching 3 s there needs a smaller kernel (fewer, packed arguments; smaller event
-   helpers; the order-type and policy paths compiled only when used), a refactor of the
-   1,000-line kernel under its reference-engine tests that did not fit this session.
+   its first backtest: the full compile, 7-8 s of CPU, **target not met**; `make warm` (run
+   by `make demo` and `make test`) pays it before a session. Reaching 3 s there needs a
+   smaller kernel (fewer, packed arguments; smaller event helpers; the order-type and policy
+   paths compiled only when used), a refactor of the 1,000-line kernel under its
+   reference-engine tests that did not fit this session.
 5. Hierarchical IC (`ensemble.HierarchicalIC`, the demo's notebook 13): the default method is
    now quadrature, not NUTS. The signals share no parameter and, given a signal's `tau`, the
    model is conjugate (`mu` and every `theta` Normal, in closed form), so the posterior is a
