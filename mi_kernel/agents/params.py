@@ -272,6 +272,19 @@ class NewsParams(AgentParams):
     )
 
 
+class EvidenceParams(AgentParams):
+    signals_ref_uri: str
+    documents_uri: str
+    links_uri: str
+    evidence_top_n: int = Field(
+        10, ge=1, le=500, description="strongest signals (by |score|) given text evidence"
+    )
+    evidence_days: int = Field(
+        30, ge=1, le=3650, description="days before a signal's date a document is evidence"
+    )
+    evidence_k: int = Field(3, ge=1, le=20, description="cited passages per signal")
+
+
 def parameter_field(name: str) -> FieldInfo | None:
     """Return the field ``name`` of the agent parameter models (None if no agent takes it).
 

@@ -46,6 +46,7 @@ class RunOverview:
     risk: dict[str, Any] = field(default_factory=dict)
     book: dict[str, Any] = field(default_factory=dict)
     var_backtest: dict[str, Any] = field(default_factory=dict)
+    evidence: dict[str, Any] = field(default_factory=dict)  # evidence/evidence.json
 
     @property
     def model_backtest(self) -> dict[str, Any]:
@@ -190,6 +191,7 @@ def run_overview(run_dir: str | Path) -> RunOverview:
         risk=_optional(d / "portfolio/risk.json"),
         book=_optional(d / "portfolio/book/construction.json"),
         var_backtest=_optional(d / "backtests/var_backtest.json"),
+        evidence=_optional(d / "evidence/evidence.json"),
     )
 
 

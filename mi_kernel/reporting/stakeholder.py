@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from mi_kernel.reporting.evidence import evidence_html, evidence_note
 from mi_kernel.reporting.overview import RunOverview
 
 #: Backtest figures for people: key -> (label, format). Formats: pct, pct0, num2, num1, money.
@@ -232,6 +233,9 @@ def page(store: Any, run_id: str, benchmark: pd.Series | None) -> list[Any]:
     parts += [
         Markdown("## Signals, and why"),
         signals if len(signals) else Markdown("_No signals were scored in this run._"),
+        Markdown("## Evidence for the top signals"),
+        Markdown(evidence_note(run.evidence)),
+        HTML(evidence_html(run.evidence)),
         Markdown("## What the research found"),
         Markdown(bullets(findings(run)) or "_No research step ran._"),
     ]
@@ -478,6 +482,8 @@ __all__ = [
     "cards_html",
     "caveats",
     "deflation_note",
+    "evidence_html",
+    "evidence_note",
     "findings",
     "fmt",
     "growth",

@@ -175,6 +175,24 @@ def test_report_and_tearsheets_render_offline(demo: tuple[RunStore, str]) -> Non
         assert key in bt
 
 
+def test_the_top_signals_evidence_is_empty_with_the_reason(demo: tuple[RunStore, str]) -> None:
+    """The demo's only text is the 1987 Reuters stories: no passage is evidence for a 2010
+    signal, and the report says why for each of the strongest signals instead of inventing."""
+    store, run_id = demo
+    d = store.sealed_dir(run_id)
+    ev = json.loads((d / "evidence/evidence.json").read_text())
+    sig = pd.read_parquet(d / ev["signals_uri"].split("/", 3)[3])
+    top = sig.loc[sig["score"].abs().sort_values(ascending=False).index, "symbol"].head(10)
+    assert [s["symbol"] for s in ev["signals"]] == top.tolist()
+    assert ev["passages_embedded"] == 0 and all(s["passages"] == [] for s in ev["signals"])
+    for s in ev["signals"]:
+        assert s["reason"].startswith(f"no document linked to {s['symbol']} was known"), s
+    report = (d / "report/09_report.html").read_text()
+    assert report.index("Signals, and why") < report.index("Evidence for the top signals")
+    assert "0 of the 10 strongest signals have text evidence" in report
+    assert report.count("No evidence: no document linked to") == 10
+
+
 def test_surveillance_of_the_backtests_opens_exceptions_closed_with_signatures(
     demo: tuple[RunStore, str],
 ) -> None:

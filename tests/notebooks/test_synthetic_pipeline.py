@@ -6,6 +6,10 @@ neither the research step nor the backtests may call the selected model skilful.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import pandas as pd
 import pytest
 
 from mi_kernel.pipeline import run_pipeline
@@ -28,3 +32,25 @@ def test_noise_market_runs_end_to_end_and_finds_nothing(
     assert run.research["headline"]["significant"] is False
     assert run.model_backtest["deflated_sharpe"] < 0.95
     assert run.quality["rows_in"] == run.quality["rows_clean"] + run.quality["rows_quarantined"]
+    _check_evidence(store.sealed_dir(manifest.run_id))
+
+
+def _check_evidence(d: Path) -> None:
+    """The strongest signals' evidence: passages of documents the news step linked to the
+    signal's name, known in the 30 days up to its date (never later), each the exact span of
+    its document; the report quotes every one."""
+    ev = json.loads((d / "evidence/evidence.json").read_text())
+    docs = pd.read_parquet(d / "news/documents.parquet").set_index("doc_id")
+    links = set(
+        map(tuple, pd.read_parquet(d / "news/signals.parquet")[["doc_id", "symbol"]].values)
+    )
+    cited = [(s, p) for s in ev["signals"] for p in s["passages"]]
+    assert len(ev["signals"]) == 10 and len(cited) >= 5  # the market's own news names them
+    for s, p in cited:
+        c, asof = p["citation"], pd.Timestamp(s["asof"])
+        assert asof - pd.Timedelta(days=30) < pd.Timestamp(c["known_at"]) <= asof
+        assert (c["doc_id"], s["symbol"]) in links
+        assert docs.loc[c["doc_id"], "body"][c["start"] : c["end"]] == p["text"]
+    assert all(s["reason"].startswith("no document") for s in ev["signals"] if not s["passages"])
+    report = (d / "report/09_report.html").read_text()
+    assert report.count("<blockquote>") == len(cited)
