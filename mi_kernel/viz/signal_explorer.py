@@ -4,7 +4,9 @@ For a sealed run: the latest signals (score, confidence, the features that moved
 filtered by sector and model version; one ticker's score history (the model's walk-forward
 out-of-sample predictions, next to what then happened) with the market regime; and a "why"
 panel for its signal: SHAP contributions, the evidence (the feature values at the signal's
-date and where they stood across the universe) and the regime that day. Reads the run only.
+date and where they stood across the universe), the regime that day and, when the run gathered
+it (its evidence step), the text known about the name by then, each passage cited. Reads the
+run only.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class ExplorerData:
     sectors: dict[str, str]
     regimes: pd.DataFrame | None = None  # ts + one probability column per state
     regime_names: dict[str, str] = field(default_factory=dict)  # state column -> name
+    evidence: dict[str, Any] = field(default_factory=dict)  # evidence/evidence.json, if any
 
 
 def signal_runs(store: RunStore) -> list[str]:
@@ -72,6 +75,7 @@ def load_explorer(store: RunStore, run_id: str) -> ExplorerData:
     params = json.loads((d / "_meta/run.json").read_text()).get("parameters", {})
     sectors = data.load_sectors(params.get("sector_source", "sp500_ohlcv"))
     probs = d / "regimes/probabilities.parquet"
+    evidence = d / "evidence/evidence.json"
     return ExplorerData(
         run_id=run_id,
         signals=signals,
@@ -80,6 +84,7 @@ def load_explorer(store: RunStore, run_id: str) -> ExplorerData:
         sectors=dict(zip(sectors["symbol"], sectors["sector"], strict=True)),
         regimes=pd.read_parquet(probs) if probs.exists() else None,
         regime_names=_regime_names(d),
+        evidence=json.loads(evidence.read_text()) if evidence.exists() else {},
     )
 
 
@@ -151,6 +156,36 @@ def why(ex: ExplorerData, version: str, symbol: str) -> pd.DataFrame:
             {"feature": feature, "contribution": contribution, "value": value, "percentile": pct}
         )
     return pd.DataFrame(out)
+
+
+def text_evidence(ex: ExplorerData, version: str, symbol: str) -> dict[str, Any] | None:
+    """The run's text evidence for ``symbol``'s signal of ``version`` (the evidence file with
+    that one signal), or None when the run gathered none for it (not among its strongest
+    signals, another model version, or no evidence step)."""
+    ev = ex.evidence
+    if not ev or f"/signals/{version}/" not in ev.get("signals_uri", ""):
+        return None
+    mine = [s for s in ev.get("signals", []) if s["symbol"] == symbol]
+    return {**ev, "signals": mine} if mine else None
+
+
+def _text_panel(ex: ExplorerData, version: str, symbol: str) -> list[Any]:
+    import panel as pn
+
+    from mi_kernel.reporting.evidence import evidence_html
+
+    if not ex.evidence:
+        return []
+    found = text_evidence(ex, version, symbol)
+    if found is None:
+        n = len(ex.evidence.get("signals", []))
+        text = (
+            f"_No text evidence for {symbol}: the run gathered it for the {n} strongest "
+            "signals of the model that scored them._"
+        )
+        return [pn.pane.Markdown(text)]
+    head = f"#### What was known about {symbol}: text evidence, cited"
+    return [pn.pane.Markdown(head), pn.pane.HTML(evidence_html(found), sizing_mode="stretch_width")]
 
 
 def history_of(
@@ -295,6 +330,7 @@ class SignalExplorer:
                 shap,
                 pn.pane.DataFrame(evidence, index=False, sizing_mode="fixed", width=420),
             ),
+            *_text_panel(ex, version, symbol),
         ]
 
 
@@ -319,6 +355,7 @@ __all__ = [
     "regime_at",
     "signal_runs",
     "signal_table",
+    "text_evidence",
     "versions",
     "why",
 ]

@@ -17,6 +17,7 @@ from mi_kernel.viz.signal_explorer import (
     load_explorer,
     regime_at,
     signal_table,
+    text_evidence,
     versions,
     why,
 )
@@ -94,6 +95,24 @@ def test_a_version_without_signals_shows_its_last_predictions(ex: ExplorerData) 
     assert table["confidence"].isna().all() and (table["top feature"] == "").all()
 
 
+def test_the_text_evidence_is_the_signals_own_or_absent(ex: ExplorerData) -> None:
+    """The demo's only text is of 1987: its strongest signals have evidence entries with no
+    passage and the reason; a name outside them, another model or a run without the evidence
+    step has none."""
+    version = next(iter(ex.signals))
+    sig = ex.signals[version]
+    strongest = sig.loc[sig["score"].abs().idxmax(), "symbol"]
+    found = text_evidence(ex, version, strongest)
+    assert found is not None
+    [entry] = found["signals"]
+    assert entry["symbol"] == strongest and entry["passages"] == []
+    assert entry["reason"].startswith(f"no document linked to {strongest} was known")
+    weakest = sig.loc[sig["score"].abs().idxmin(), "symbol"]
+    assert len(sig) > len(ex.evidence["signals"]) and text_evidence(ex, version, weakest) is None
+    assert text_evidence(ex, "other-model", strongest) is None
+    assert text_evidence(replace(ex, evidence={}), version, strongest) is None
+
+
 @pytest.mark.browser
 def test_the_explorer_works_offline(demo: tuple[RunStore, str], tmp_path: Path) -> None:
     store, run_id = demo
@@ -105,6 +124,7 @@ def test_the_explorer_works_offline(demo: tuple[RunStore, str], tmp_path: Path) 
         p = page.page
         p.goto(url)
         p.get_by_text("Evidence: the feature values", exact=False).wait_for(timeout=60_000)
+        p.get_by_text("text evidence, cited", exact=False).first.wait_for(timeout=30_000)
         page.wait_for_canvases(2)
         first = load_explorer(store, run_id)
         version = next(iter(first.signals))
