@@ -54,7 +54,10 @@ def answers(url: str, timeout: float = 60) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(url, timeout=10).read()
+            # a request may wait as long as is left: Voila answers its first visitor once a
+            # kernel has run the dashboard, and a visitor who hangs up still used that kernel
+            # (on a loaded machine, short timeouts would hang up on every one of them)
+            urllib.request.urlopen(url, timeout=max(10.0, deadline - time.monotonic())).read()
             return True
         except OSError:
             time.sleep(0.5)
@@ -78,8 +81,8 @@ def served(
     try:
         deadline = time.monotonic() + timeout
         while True:
-            try:
-                urllib.request.urlopen(url, timeout=10).read()
+            try:  # as in answers(): one patient request rather than many impatient ones
+                urllib.request.urlopen(url, timeout=max(10.0, deadline - time.monotonic())).read()
                 break
             except OSError:
                 if time.monotonic() > deadline or proc.poll() is not None:
