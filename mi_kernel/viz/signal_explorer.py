@@ -80,7 +80,7 @@ def load_explorer(store: RunStore, run_id: str) -> ExplorerData:
         run_id=run_id,
         signals=signals,
         history=history,
-        features=pd.read_parquet(d / "features/core.parquet"),
+        features=pd.read_parquet(d / f"features/{params.get('recipe_id', 'core')}.parquet"),
         sectors=dict(zip(sectors["symbol"], sectors["sector"], strict=True)),
         regimes=pd.read_parquet(probs) if probs.exists() else None,
         regime_names=_regime_names(d),

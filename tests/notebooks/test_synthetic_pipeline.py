@@ -15,6 +15,7 @@ import pytest
 from mi_kernel.pipeline import run_pipeline
 from mi_kernel.reporting import run_overview
 from mi_kernel.runstore import RunStore, verify_run
+from mi_kernel.viz.signal_explorer import load_explorer, text_evidence
 
 pytestmark = [pytest.mark.notebooks, pytest.mark.xdist_group("synthetic")]
 
@@ -33,6 +34,11 @@ def test_noise_market_runs_end_to_end_and_finds_nothing(
     assert run.model_backtest["deflated_sharpe"] < 0.95
     assert run.quality["rows_in"] == run.quality["rows_clean"] + run.quality["rows_quarantined"]
     _check_evidence(store.sealed_dir(manifest.run_id))
+    ex = load_explorer(store, manifest.run_id)  # its features are the technical recipe's
+    [version] = ex.signals
+    cited = [s for s in ex.evidence["signals"] if s["passages"]]
+    found = text_evidence(ex, version, cited[0]["symbol"])
+    assert found is not None and found["signals"] == cited[:1]
 
 
 def _check_evidence(d: Path) -> None:
