@@ -149,11 +149,15 @@ def quality_report(
 
 # -- 3. compute_features ---------------------------------------------------------------------
 @traced("compute_features")
-def compute_features(parquet_uri: str, recipe_id: str = "core", market: str | None = "auto") -> str:
+def compute_features(
+    parquet_uri: str, recipe_id: str = "core", market: str | None = "auto", news_uri: str = ""
+) -> str:
     """Compute a feature recipe over a bars table; return the feature table URI.
 
     ``market="auto"`` uses the S&P 500 index for betas when it covers the window, else the
     equal-weighted universe return (said in the table's metadata); ``None`` forces the latter.
+    ``news_uri`` is the news step's signals table (``news/signals.parquet``: one row per story
+    and linked symbol, with ``ts_known``), read only by recipes with a ``news`` input.
     """
     from mi_kernel import data, features
 
@@ -174,6 +178,13 @@ def compute_features(parquet_uri: str, recipe_id: str = "core", market: str | No
         extra["sectors"] = data.load_sectors(source).set_index("symbol")["sector"]
     if recipe.macro_sources:
         extra["macro"] = {k: v for k, v in data.load_macro().items() if k in recipe.macro_sources}
+    if "news" in recipe.inputs:
+        if not news_uri:
+            raise ConfigError(
+                f"recipe {recipe_id!r} counts news stories: pass news_uri=, the news step's "
+                "signals (run://<run_id>/news/signals.parquet, written by notebook 14_news)"
+            )
+        extra["news"] = _read(ctx, news_uri)
     table = features.compute_features(bars, recipe_id, market=market_series, **extra)
     # stored as float32 (as Qlib stores features): 7 significant digits is far finer than any
     # feature is known, and it halves the largest table of a run
@@ -183,6 +194,7 @@ def compute_features(parquet_uri: str, recipe_id: str = "core", market: str | No
         "recipe_digest": recipe.digest,
         "inputs": sorted(extra),
         "bars_uri": parquet_uri,
+        **({"news_uri": news_uri} if "news" in extra else {}),
         "market": market_name,
         "features": [c for c in table.columns if c not in ("ts", "symbol")],
         "dtype": "float32",

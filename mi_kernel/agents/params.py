@@ -107,6 +107,9 @@ class FeaturesParams(AgentParams):
         "core", description="feature recipe (mi_kernel.features.RECIPES): core, technical, ..."
     )
     label_def: LabelDef = "fwd_ret_5d"
+    news_uri: str = Field(
+        "", description="the news step's signals, read by recipes with a news input only"
+    )
 
 
 class TrainingParams(AgentParams):

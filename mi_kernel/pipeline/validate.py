@@ -49,7 +49,7 @@ MIN_CROSS_SECTION = 3
 #: The heavy checks and the parameters each depends on (a check runs when one is changed).
 _DEPENDS: dict[str, frozenset[str]] = {
     "estimators": frozenset({"estimators", "label_def"}),
-    "recipe": frozenset({"recipe_id", "features"}),
+    "recipe": frozenset({"recipe_id", "features", "source"}),
     "folds": frozenset({"source", "symbols", "start", "end", "n_splits", "embargo", "label_def"}),
     "costs": frozenset({"costs"}),
     "execution": frozenset({"execution"}),
@@ -339,14 +339,14 @@ def _recipe(p: Mapping[str, Any], out: _Problems) -> None:
     except ConfigError as exc:
         out.add("recipe_id", p.get("recipe_id"), str(exc))
         return
-    if "news" in recipe.inputs:
+    if "news" in recipe.inputs and not _news_linked(p):
         out.add(
             "recipe_id",
             p.get("recipe_id"),
-            f"recipe {recipe.name!r} needs the news step's signals, which the features step "
-            "does not read; the news step (14_news) writes the news features itself "
-            "(news/features.parquet), or compute them in a study with "
-            "mi_kernel.news.news_features",
+            f"recipe {recipe.name!r} counts the news step's stories, and source "
+            f"{p.get('source')!r} has no text of its own: the news step reads the 1987 "
+            "Reuters stories there, which share no date with its bars (every news feature "
+            "would be empty); use source=synthetic_bars, whose news names its tickers",
         )
         return
     missing = [f for f in p.get("features") or [] if f not in recipe.columns]
@@ -358,6 +358,13 @@ def _recipe(p: Mapping[str, Any], out: _Problems) -> None:
             f"{len(recipe.columns)} columns (mi_kernel.features.recipe_info({recipe.name!r})) "
             "or leave features empty for all of them",
         )
+
+
+def _news_linked(p: Mapping[str, Any]) -> bool:
+    """Whether the news step reads text linked to the bars' own dates and tickers."""
+    from mi_kernel.data import text_for
+
+    return text_for(str(p.get("source", "")), str(p.get("documents") or "")).linked
 
 
 def _folds(

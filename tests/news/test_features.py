@@ -162,9 +162,10 @@ def test_panel_and_table_paths_agree(analysis: news.NewsAnalysis, text: Text) ->
         np.testing.assert_allclose(got[c], got[f"{c}_table"], rtol=1e-12, equal_nan=True)
 
 
-def test_a_pipeline_cannot_ask_the_features_step_for_the_news_recipe() -> None:
+def test_the_news_recipe_reaches_the_model_only_where_the_text_is_the_bars_own() -> None:
     from mi_kernel.errors import ParameterError
     from mi_kernel.pipeline.validate import validate_pipeline
 
-    with pytest.raises(ParameterError, match=r"recipe_id=news.*news/features.parquet"):
-        validate_pipeline("synthetic", {"recipe_id": "news", "features": ""})
+    validate_pipeline("synthetic", {"recipe_id": "news", "features": ""})  # its own news
+    with pytest.raises(ParameterError, match=r"recipe_id=news: .*'sp500_ohlcv' has no text"):
+        validate_pipeline("demo", {"recipe_id": "news", "features": ""})
