@@ -44,6 +44,8 @@ def test_the_stakeholder_dashboard_opens_a_run_offline(
         assert run_id in text and "Caveats — read these first" in text
         assert text.index("Caveats — read these first") < text.index("Headline")
         assert "deflated Sharpe" in text and "Signals, and why" in text
+        assert text.index("Signals, and why") < text.index("Evidence for the top signals")
+        assert "No evidence: no document linked to" in text  # the demo's text is of 1987
         page.screenshot("stakeholder_dashboard")
         page.check()
     assert verify_run(store, run_id).ok  # served and rendered: the run is unchanged
