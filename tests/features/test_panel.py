@@ -49,6 +49,28 @@ def test_dask_chunked_panel_gives_identical_values(with_market: bool) -> None:
             np.testing.assert_allclose(got[name].values, eager[name].values, rtol=1e-12)
 
 
+def test_a_chunked_panel_on_a_local_dask_cluster_gives_the_serial_values(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same lazy panel computed by a real LocalCluster (worker processes on 127.0.0.1):
+    the eager values bit for bit, and both workers computed chunks."""
+    from distributed import get_task_stream
+
+    from mi_kernel.cluster import dask_client
+
+    for name in ("MI_DASK_SCHEDULER", "MI_DASK_ADDRESS"):
+        monkeypatch.delenv(name, raising=False)
+    bars = random_bars(4, n_days=300, n_assets=8)
+    market = market_for(bars, 5)
+    eager = compute_panel(to_panel(bars), "technical", market=market)
+    lazy = compute_panel(to_panel(bars, chunks={"symbol": 2}), "technical", market=market)
+    with dask_client() as client, get_task_stream(client) as stream:
+        got = lazy.compute()  # a Client is Dask's default scheduler inside the block
+    for name in eager.data_vars:
+        np.testing.assert_array_equal(got[name].values, eager[name].values, err_msg=name)
+    assert len({task["worker"] for task in stream.data}) == 2
+
+
 def test_fundamental_recipe_on_a_chunked_panel(synthetic) -> None:
     kwargs = {"fundamentals": synthetic["fundamentals"], "sectors": synthetic["universe"]}
     expected = compute_features(synthetic["bars"], "fundamental", **kwargs)
