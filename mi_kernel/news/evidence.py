@@ -42,8 +42,10 @@ class EvidenceConfig(_Frozen):
     )
     k: int = Field(default=3, ge=1, le=20, description="passages per signal")
     question: str = Field(
-        default="What did the company announce or report: results, guidance, deals, "
-        "lawsuits or management changes?",
+        # event words rank the stories above the templates' boilerplate ("last reported
+        # results 5 weeks ago") better than "what did the company announce" (tried on synthetic)
+        default="Why would the stock price move: earnings beat or miss, raised or cut "
+        "guidance, acquisition, lawsuit, new chief executive?",
         description="what the passages are ranked by (cosine similarity, all-MiniLM-L6-v2)",
     )
 
