@@ -49,15 +49,20 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _patience(deadline: float) -> float:
+    """How long one request may wait: Voila answers a visitor once a kernel has run the
+    dashboard, and a visitor who hangs up has still used that kernel, so short timeouts on a
+    loaded machine hang up on every kernel in turn; but a rare preheated render never finishes
+    (Voila), so one request does not wait for ever either: 10 to 60 s."""
+    return min(60.0, max(10.0, deadline - time.monotonic()))
+
+
 def answers(url: str, timeout: float = 60) -> bool:
     """Whether ``url`` answers (HTTP 200) within ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            # a request may wait as long as is left: Voila answers its first visitor once a
-            # kernel has run the dashboard, and a visitor who hangs up still used that kernel
-            # (on a loaded machine, short timeouts would hang up on every one of them)
-            urllib.request.urlopen(url, timeout=max(10.0, deadline - time.monotonic())).read()
+            urllib.request.urlopen(url, timeout=_patience(deadline)).read()
             return True
         except OSError:
             time.sleep(0.5)
@@ -81,8 +86,8 @@ def served(
     try:
         deadline = time.monotonic() + timeout
         while True:
-            try:  # as in answers(): one patient request rather than many impatient ones
-                urllib.request.urlopen(url, timeout=max(10.0, deadline - time.monotonic())).read()
+            try:
+                urllib.request.urlopen(url, timeout=_patience(deadline)).read()
                 break
             except OSError:
                 if time.monotonic() > deadline or proc.poll() is not None:

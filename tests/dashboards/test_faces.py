@@ -26,7 +26,7 @@ def test_the_stakeholder_dashboard_opens_a_run_offline(
     cmd, env = voila_command(port, pool=1)  # one preheated kernel: a light load for CI
     url = f"http://127.0.0.1:{port}/"
     with (
-        served(cmd, url, {**env, "MI_RUNS_ROOT": str(store.root)}, tmp_path / "voila.log"),
+        served(cmd, url, {**env, "MI_RUNS_ROOT": str(store.root)}, tmp_path / "voila.log", 300),
         offline_page() as page,
     ):
         p = page.page
@@ -125,4 +125,4 @@ def test_mi_dashboards_serves_both_faces(demo: tuple[RunStore, str], tmp_path: P
     cmd = [sys.executable, "-m", "mi_kernel.cli", "--runs-root", str(store.root), "dashboards",
            "--voila-port", str(vport), "--voila-pool", "1", "--panel-port", str(pport)]  # fmt: skip
     with served(cmd, f"http://127.0.0.1:{pport}/runs_console", {}, tmp_path / "mi.log"):
-        assert answers(f"http://127.0.0.1:{vport}/", timeout=120)
+        assert answers(f"http://127.0.0.1:{vport}/", timeout=300)
