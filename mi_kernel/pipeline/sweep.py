@@ -8,7 +8,8 @@ default, or ``--dask tcp://…`` / ``MI_DASK_SCHEDULER``), each reusing the step
 do not touch. Every variant's backtests are recorded as trials in the ledger when they run, so
 the deflated Sharpe ratio of the best variant, recomputed here over every trial the ledger
 holds on its data, pays for the whole search. The comparison is written as a sealed ``sweep``
-run (``sweep/variants.parquet``, ``sweep/summary.json``) whose inputs are the variants' reports.
+run (``sweep/variants.parquet``, ``sweep/summary.json`` and, when variants were backtested, the
+chart ``sweep/comparison.svg``) whose inputs are the variants' reports.
 """
 
 from __future__ import annotations
@@ -215,6 +216,11 @@ def _seal(
             ctx.record_run_input(f"{run_id}:{rel}", f"run://{run_id}/{rel}")
     ctx.write_table(table, "sweep/variants.parquet")
     ctx.write_json(summary, "sweep/summary.json")
+    from mi_kernel.viz.sweep import comparison_svg
+
+    chart = comparison_svg(table, summary)
+    if chart is not None:
+        ctx.path("sweep/comparison.svg").write_text(chart, encoding="utf-8")
     return store.seal(ctx.run_id).run_id
 
 

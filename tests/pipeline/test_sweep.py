@@ -100,3 +100,5 @@ def test_a_demo_sweep_counts_every_variant_as_a_trial(
     assert 0.0 <= s["deflated_sharpe"] <= 1.0
     best = table.loc[table["sharpe"].idxmax()]
     assert s["best"] == best["run_id"] and s["trials"] >= best["trials (in its run)"]
+    chart = (store.sealed_dir(result.run_id) / "sweep/comparison.svg").read_text()
+    assert f"over {s['trials']} trials" in chart and "costs=" in chart
