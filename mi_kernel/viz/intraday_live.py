@@ -94,9 +94,11 @@ class LiveView:
         self.fig.line("ts", "close", source=self.source, legend_label="close", line_width=2)
         self.fig.line("ts", "vwap", source=self.source, legend_label="vwap", color="orange")
         self.counters = pn.pane.Markdown("waiting for the first bars ...")
-        table = {"disabled": True, "height": 320, "show_index": False}
-        self.features = pn.widgets.Tabulator(pd.DataFrame(), **table)
-        self.signals = pn.widgets.Tabulator(pd.DataFrame(), **table)
+        # plain HTML tables: read-only, and replaced twice a second. (Tabulator's JavaScript
+        # races a data update against its first render: "reading 'firstChild'" of null.)
+        table = {"index": False, "height": 320, "sizing_mode": "stretch_width"}
+        self.features = pn.pane.DataFrame(pd.DataFrame(), **table)
+        self.signals = pn.pane.DataFrame(pd.DataFrame(), **table)
         self.pick.param.watch(self.redraw_symbol, "value")
 
     @staticmethod
@@ -119,10 +121,10 @@ class LiveView:
         if "signals" in new:
             last = new["signals"].drop_duplicates("symbol", keep="last")
             cols = ["ts", "symbol", "score", "confidence", "top_features"]
-            self.signals.value = last[cols].round(6)
+            self.signals.object = last[cols].round(6)
         rows = [r for r in (self.online.get(s) for s in self.stream.symbols) if r is not None]
         if rows:
-            self.features.value = pd.DataFrame(rows)[["symbol", "ts", *INTRADAY.columns]].round(4)
+            self.features.object = pd.DataFrame(rows)[["symbol", "ts", *INTRADAY.columns]].round(4)
         wm = self.stream.builder.watermark
         wm_text = pd.Timestamp(wm, tz="UTC").strftime("%H:%M:%S") if wm > 0 else "-"
         counts = " · ".join(f"{k}: {v:,}" for k, v in self.state.counts.items())
@@ -151,7 +153,7 @@ def build_intraday_live(n_symbols: int = 20, speed: float = 300.0) -> Any:
     """Return the live view (a Panel column) and start its replay."""
     import panel as pn
 
-    pn.extension("tabulator", inline=True)
+    pn.extension(inline=True)
     live, online, note, stream = _start(n_symbols, speed, TickConfig(trades_per_day=400))
     view = LiveView(live, online, stream)
     live.start()
