@@ -143,21 +143,23 @@ _NEWS = (
     S.news(K.NEWS_ATTENTION, 5, baseline=60),
 )
 
+_CORE = (
+    S.momentum(5),
+    S.momentum(20),
+    S.momentum(60),
+    S.momentum(252, skip=21, name="mom_12_1"),
+    S.volatility(20),
+    S.volatility(60),
+    S.zscore(20),
+    S.beta(60),
+)
+
 #: Registry of recipes: recipe id -> :class:`Recipe`.
 RECIPES: dict[str, Recipe] = {
     "core": Recipe(
         name="core",
         version="1.0",
-        features=(
-            S.momentum(5),
-            S.momentum(20),
-            S.momentum(60),
-            S.momentum(252, skip=21, name="mom_12_1"),
-            S.volatility(20),
-            S.volatility(60),
-            S.zscore(20),
-            S.beta(60),
-        ),
+        features=_CORE,
         ranks=True,
         description="momentum, volatility, mean reversion and beta, with cross-sectional ranks",
     ),
@@ -193,6 +195,15 @@ RECIPES: dict[str, Recipe] = {
         ranks=False,
         description="news sentiment, story and event counts, novelty and abnormal attention, "
         "each story from the first bar at or after it was known (news=<signals of "
+        "mi_kernel.news.analyze>)",
+    ),
+    "core_news": Recipe(
+        name="core_news",
+        version="1.0",
+        features=_CORE + _NEWS,
+        ranks=True,
+        description="the core recipe's price features and the news recipe's story features "
+        "side by side, all with cross-sectional ranks (news=<signals of "
         "mi_kernel.news.analyze>)",
     ),
 }

@@ -91,10 +91,17 @@ def _tools(s: McpSession) -> list[Callable[..., Any]]:
         with s.run(run_id):
             return tools.quality_report(dataset_uri)
 
-    def compute_features(parquet_uri: str, recipe_id: str = "core", run_id: str = "") -> str:
-        """Compute a feature recipe (as of each date) over a bars table; return its URI."""
+    def compute_features(
+        parquet_uri: str, recipe_id: str = "core", news_uri: str = "", run_id: str = ""
+    ) -> str:
+        """Compute a feature recipe (as of each date) over a bars table; return its URI.
+
+        ``news_uri`` is a news signals table (``news/signals.parquet`` of a run: one row per
+        story and linked symbol, with ``ts_known``), read by the recipes that count stories
+        (``news``, ``core_news``); a story counts from the first bar at or after it was known.
+        """
         with s.run(run_id):
-            return tools.compute_features(parquet_uri, recipe_id)
+            return tools.compute_features(parquet_uri, recipe_id, news_uri=news_uri)
 
     def train_model(
         feature_table_uri: str,

@@ -23,7 +23,8 @@ def test_recipe_info_lists_every_output_column() -> None:
 
 def test_unknown_recipe_names_the_known_ones() -> None:
     with pytest.raises(
-        ConfigError, match=r"'nope'.*\['core', 'fundamental', 'macro', 'news', 'technical'\]"
+        ConfigError,
+        match=r"'nope'.*\['core', 'core_news', 'fundamental', 'macro', 'news', 'technical'\]",
     ):
         recipe_info("nope")
     with pytest.raises(ConfigError):

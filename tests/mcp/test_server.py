@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from mcp.server.mcpserver.exceptions import ToolError
@@ -129,3 +130,40 @@ def test_ask_documents_answers_with_citations_as_of_a_date(store: RunStore) -> N
     assert asked[0].lineage_parents == (uri,) and asked[0].payload["cited"][0].startswith(q.doc_id)
     sealed = _call(server, "seal_run", {})
     assert verify_run(store, sealed["run_id"]).ok
+
+
+def test_compute_features_reads_news_for_the_news_recipes(store: RunStore) -> None:
+    from mi_kernel import data
+
+    bars = data.read("synthetic_bars", n_symbols=4, n_days=40, seed=2, news_per_symbol_year=0.0)
+    dates = sorted(bars["ts"].unique())
+    name = sorted(bars["symbol"].unique())[0]
+    # one story on `name`, known during the session of the 10th bar: counted from the 11th
+    story = pd.DataFrame(
+        {
+            "ts_known": [dates[9] + pd.Timedelta(hours=1)],
+            "symbol": [name],
+            "sentiment": [0.5],
+            "relevance": [0.8],
+            "novelty": [1.0],
+            "is_event": [1.0],
+        }
+    )
+    server, session = build_server(store)
+    with session.run() as ctx:
+        bars_uri = ctx.write_table(bars, "data/bars.parquet")
+        news_uri = ctx.write_table(story, "news/signals.parquet")
+    with pytest.raises(ToolError, match="pass news_uri="):
+        asyncio.run(server.call_tool("compute_features", {"parquet_uri": bars_uri,
+                                                          "recipe_id": "core_news"}))  # fmt: skip
+    args = {"parquet_uri": bars_uri, "recipe_id": "core_news", "news_uri": news_uri}
+    uri = _call(server, "compute_features", args)
+    assert uri.endswith("features/core_news.parquet")
+    with session.run() as ctx:
+        table = pd.read_parquet(ctx.resolve(uri)).set_index(["ts", "symbol"]).sort_index()
+        assert ctx.read_meta(uri)["news_uri"] == news_uri
+    counts = table["news_count_5"].xs(name, level="symbol")
+    assert counts.iloc[:10].eq(0).all() and counts.iloc[10:15].eq(np.float32(0.8)).all()
+    assert counts.iloc[15:].eq(0).all() and "mom_5" in table.columns
+    others = table["news_count_5"].drop(index=name, level="symbol")
+    assert others.eq(0).all()

@@ -169,3 +169,48 @@ def test_the_news_recipe_reaches_the_model_only_where_the_text_is_the_bars_own()
     validate_pipeline("synthetic", {"recipe_id": "news", "features": ""})  # its own news
     with pytest.raises(ParameterError, match=r"recipe_id=news: .*'sp500_ohlcv' has no text"):
         validate_pipeline("demo", {"recipe_id": "news", "features": ""})
+
+
+def test_core_news_is_the_core_and_news_recipes_side_by_side(
+    analysis: news.NewsAnalysis, text: Text
+) -> None:
+    signals = analysis.signals
+    recipe = features.get_recipe("core_news")
+    assert recipe.inputs == ("news",)
+    with pytest.raises(ConfigError, match="news"):
+        features.compute_features(text.bars, "core_news")
+    both = features.compute_features(text.bars, "core_news", news=signals)
+    core = features.compute_features(text.bars, "core")
+    alone = features.compute_features(text.bars, "news", news=signals)
+    assert list(both.columns[2:]) == recipe.columns
+    for part in (core, alone):
+        raw = [c for c in part.columns[2:] if not c.endswith("_rank")]
+        got = both.merge(part, on=["ts", "symbol"], suffixes=("", "_part"))
+        assert len(got) == len(part)
+        for c in raw:
+            np.testing.assert_allclose(got[c], got[f"{c}_part"], rtol=1e-12, equal_nan=True)
+    # the news features get cross-sectional ranks too: in (0, 1] where the raw value is known
+    ranks = both["news_count_20_rank"].dropna()
+    assert len(ranks) and ranks.between(0, 1).all()
+
+
+def test_core_news_has_no_lookahead(analysis: news.NewsAnalysis, text: Text) -> None:
+    features.check_no_lookahead(
+        features.compute_features, text.bars, recipe_id="core_news", news=analysis.signals
+    )
+    features.check_no_lookahead(
+        features.compute_features,
+        text.bars,
+        "2016-03-01",
+        recipe_id="core_news",
+        news=analysis.signals,
+    )
+
+
+def test_core_news_reaches_the_model_only_where_the_text_is_the_bars_own() -> None:
+    from mi_kernel.errors import ParameterError
+    from mi_kernel.pipeline.validate import validate_pipeline
+
+    validate_pipeline("synthetic", {"recipe_id": "core_news", "features": ""})
+    with pytest.raises(ParameterError, match=r"recipe_id=core_news: .*'sp500_ohlcv' has no text"):
+        validate_pipeline("demo", {"recipe_id": "core_news", "features": ""})
