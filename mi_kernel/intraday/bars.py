@@ -3,9 +3,17 @@
 The builder is the one code path of the intraday ingest: a replay and a live feed hand it
 batches of messages (``TICK_DTYPE`` records) the same way. What happens to each message is
 written in :mod:`mi_kernel.intraday._kernel`. Each call returns an :class:`Emitted`: the bars
-the watermark closed, and the dead letters, quarantined ticks and corrections of the batch,
-as column dicts (NumPy; :func:`frame` makes a table of one). Its whole state is a handful of
-arrays (:meth:`BarBuilder.state`), which is what a checkpoint stores.
+the watermark closed, the provisional state of the bars still open (every
+``provisional_s`` of event time), and the dead letters, quarantined ticks and corrections of
+the batch, as column dicts (NumPy; :func:`frame` makes a table of one). Its whole state is a
+handful of arrays (:meth:`BarBuilder.state`), which is what a checkpoint stores.
+
+A provisional bar is the open bar as the builder holds it after a batch: every tick applied
+to it so far, so every tick in it has an event time at or before its ``ts_as_of`` (the
+largest event time seen) and arrived at or before its ``ts_arrived`` (the latest arrival
+time processed). It is emitted only for symbols whose open bars changed since the last
+provisional update, with each of the symbol's open bars (so features have their history),
+and it is never final: the bar the watermark later closes supersedes it.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ class Emitted:
     """What one batch produced (column dicts; empty dicts have no rows)."""
 
     bars: Columns = field(default_factory=dict)
+    provisional: Columns = field(default_factory=dict)
     corrections: Columns = field(default_factory=dict)
     dead_letters: Columns = field(default_factory=dict)
     quarantine: Columns = field(default_factory=dict)
@@ -38,6 +47,11 @@ class Emitted:
     def rows(self, name: str) -> int:
         cols = getattr(self, name)
         return len(next(iter(cols.values()))) if cols else 0
+
+
+def concat(parts: Sequence[Columns]) -> Columns:
+    """Return column dicts with the same columns as one (rows in order)."""
+    return {k: np.concatenate([np.asarray(p[k]) for p in parts]) for k in parts[0]}
 
 
 def frame(cols: Columns, symbols: Sequence[str]) -> pd.DataFrame:
@@ -87,14 +101,16 @@ class BarBuilder:
         self.c = np.zeros((K.N_INT, n, n_buckets), np.int64)
         self.ref = np.full(n, np.nan)
         self.seen = np.full(1 << 16, K.EMPTY, np.int64)
-        # max event time, buckets closed, ids in `seen`, last arrival time
-        self.clock = np.array([t0 - 1, 0, 0, t0], np.int64)
+        # max event time, buckets closed, ids in `seen`, last arrival time, provisional
+        # updates made (multiples of provisional_s of event time passed; -1 before the first)
+        self.clock = np.array([t0 - 1, 0, 0, t0, -1], np.int64)
+        self.shown = np.zeros((n, n_buckets), np.int64)  # messages per slot when last shown
         self.totals = np.zeros(len(STATUSES) + 1, np.int64)  # + applied behind the watermark
 
     # -- state ----------------------------------------------------------------------------
     def state(self) -> dict[str, np.ndarray]:
         """Return copies of every array of the state (a checkpoint); the id set as its ids."""
-        names = ("params", "f", "c", "ref", "clock", "totals")
+        names = ("params", "f", "c", "ref", "clock", "totals", "shown")
         out = {k: getattr(self, k).copy() for k in names}
         out["seen_ids"] = self.seen[self.seen != K.EMPTY]
         return out
@@ -149,6 +165,7 @@ class BarBuilder:
         wm = self.watermark - round(self.config.allowed_lateness_s * 1e9)
         upto = int(np.clip((wm - self.params[0]) // self.params[1], closed, self.params[2]))
         out.bars = self._bars(closed, upto, stamp)
+        out.provisional = self._provisional(stamp)
         return out
 
     def close(self, now: int) -> Emitted:
@@ -167,6 +184,32 @@ class BarBuilder:
             return {}
         b = b + lo
         return self._bar_columns(sym, b, stamp)
+
+    def _provisional(self, stamp: int) -> Columns:
+        """The open bars of the symbols whose open bars changed, when the largest event time
+        seen has crossed the next multiple of ``provisional_s`` (else nothing)."""
+        every = self.config.provisional_s
+        if every is None:
+            return {}
+        t0, bar, n_buckets = (int(v) for v in self.params[:3])
+        passed = (int(self.clock[0]) - t0) // round(every * 1e9)
+        if passed <= self.clock[4]:
+            return {}
+        self.clock[4] = passed
+        lo, hi = int(self.clock[1]), min((int(self.clock[0]) - t0) // bar + 1, n_buckets)
+        if hi <= lo:
+            return {}
+        c = self.c[:, :, lo:hi]
+        seen = c[K.TRADES] + c[K.QUOTES] + c[K.FILTERED]
+        changed = (seen != self.shown[:, lo:hi]).any(axis=1)
+        self.shown[:, lo:hi] = seen
+        sym, b = np.nonzero(((c[K.TRADES] > 0) & changed[:, None]).T)[::-1]  # bucket-major
+        if sym.size == 0:
+            return {}
+        cols = self._bar_columns(sym, b + lo, stamp)
+        cols["ts_as_of"] = np.full(sym.size, self.clock[0], np.int64)
+        cols["ts_arrived"] = np.full(sym.size, self.clock[3], np.int64)
+        return cols
 
     def _bar_columns(self, sym: np.ndarray, b: np.ndarray, stamp: int) -> Columns:
         f, c = self.f[:, sym, b], self.c[:, sym, b]

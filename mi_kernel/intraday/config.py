@@ -32,7 +32,10 @@ class StreamConfig(BaseModel):
 
     A bar ``[start, start + bar_seconds)`` is emitted once the watermark (the largest event
     time seen minus ``max_delay_s``) has passed its end plus ``allowed_lateness_s``; a tick
-    for a bar already emitted becomes a correction record instead of changing it.
+    for a bar already emitted becomes a correction record instead of changing it. Until then,
+    each time the largest event time seen crosses a multiple of ``provisional_s`` (from the
+    session's open), the open bars that changed are emitted as *provisional*: what they hold
+    so far, never stored as final, superseded by the final bar.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -50,4 +53,10 @@ class StreamConfig(BaseModel):
     )
     max_jump: float = Field(
         default=0.05, gt=0.0, lt=1.0, description="bad print: relative distance from the last trade"
+    )
+    provisional_s: float | None = Field(
+        default=10.0,
+        gt=0.0,
+        description="event-time seconds between provisional updates of the open bars "
+        "(None: final bars only)",
     )

@@ -5,7 +5,8 @@ recursive state of Wilder's RSI, and computes each feature for the bars just emi
 implements the batch definitions of :mod:`mi_kernel.features.technical` (windows count the
 symbol's own bars; a value is NaN until the window is full), so on the same bars it gives
 what ``features.compute_features(bars, recipe)`` gives (tested to 1e-9). Kinds it supports:
-momentum, reversal, volatility, zscore, rsi, volume_z.
+momentum, reversal, volatility, zscore, rsi, volume_z. :meth:`StreamingFeatures.peek` gives
+the features of provisional bars (as if they closed now) without moving the state.
 """
 
 from __future__ import annotations
@@ -108,6 +109,15 @@ class StreamingFeatures:
             for name, values in self._values(sym).items():
                 out[name][rows] = values
         return {"ts": ts, "symbol": np.asarray(bars["symbol"]), **out}
+
+    def peek(self, bars: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Return the features :meth:`update` would give for ``bars`` (provisional bars: as if
+        they closed now) and leave the state as it was."""
+        saved = self.state()
+        try:
+            return self.update(bars)
+        finally:
+            self.restore(saved)
 
     def _push(self, sym: np.ndarray, close: np.ndarray, volume: np.ndarray) -> None:
         prev = self.close[sym, -1]

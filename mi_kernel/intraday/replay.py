@@ -4,7 +4,8 @@ The replay publishes the session's messages in arrival order (batches of ``batch
 arrival time) and consumes them with :func:`~mi_kernel.intraday.stream.consume`, exactly as
 a live feed would be; bars are stamped with the arrival time of the batch that closed them
 (replay time), so freshness is measured as the feed would have seen it, processing aside
-(the wall seconds the replay took are reported beside it).
+(the wall seconds the replay took are reported beside it): to the final feature of a trade's
+bar, and to the first feature that includes it, provisional or final.
 """
 
 from __future__ import annotations
@@ -20,13 +21,13 @@ import pandas as pd
 from mi_kernel.data.synthetic import SyntheticConfig, load
 from mi_kernel.data.synthetic.ticks import TickConfig, TickTruth, session_ticks
 from mi_kernel.errors import ConfigError
-from mi_kernel.intraday.bars import STATUSES
+from mi_kernel.intraday.bars import STATUSES, concat, frame
 from mi_kernel.intraday.bus import Bus, MemoryBus
 from mi_kernel.intraday.config import StreamConfig
-from mi_kernel.intraday.freshness import freshness, summary
+from mi_kernel.intraday.freshness import first_freshness, freshness, summary
 from mi_kernel.intraday.signals import IntradayModel
 from mi_kernel.intraday.store import OfflineStore, OnlineStore
-from mi_kernel.intraday.stream import TABLES, IntradayStream, consume, publish_session
+from mi_kernel.intraday.stream import TABLES, IntradayStream, Step, consume, publish_session
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class Replay:
     ticks: int
     seconds: float
     freshness: dict[str, float]
+    first_freshness: dict[str, float]
 
     def report(self) -> dict[str, object]:
         """A JSON-able summary for the run."""
@@ -56,6 +58,7 @@ class Replay:
             "generated": self.truth,
             "rows": {k: len(v) for k, v in self.tables.items()},
             "freshness_replay_time": self.freshness,
+            "first_feature_freshness_replay_time": self.first_freshness,
         }
 
 
@@ -101,6 +104,8 @@ def replay_session(
     topic = f"ticks.{date:%Y%m%d}.{uuid.uuid4().hex[:12]}"
     symbols = day["symbol"].tolist()
     stream = IntradayStream(symbols, ticks.session_open(date), ticks.minutes, config, model, online)
+    provisional: list[dict[str, np.ndarray]] = []
+    stream.listeners.append(lambda step: _keep_provisional(step, provisional))
     started = time.perf_counter()
     n = publish_session(bus, topic, messages, batch_ms)
     consume(bus, topic, "replay", "replay-1", stream, OfflineStore(store_root), commit_every)
@@ -109,12 +114,21 @@ def replay_session(
     tables = {name: store.read(name) for name in TABLES}
     names = (*STATUSES, "applied_behind_watermark")
     totals = dict(zip(names, map(int, stream.builder.totals), strict=True))
-    fresh = freshness(
-        messages, tables["features"], symbols, config.bar_seconds, ticks.session_open(date)
-    )
+    args = (symbols, config.bar_seconds, ticks.session_open(date))
+    fresh = freshness(messages, tables["features"], *args)
+    live = frame(concat(provisional), symbols) if provisional else None
+    first = fresh if live is None else first_freshness(messages, tables["features"], live, *args)
     truth = np.bincount(messages["truth"], minlength=len(TickTruth))
     return Replay(
         session=date, symbols=symbols, tables=tables, totals=totals,
         truth={t.name.lower(): int(truth[t]) for t in TickTruth}, messages=n,
         ticks=int(messages.size), seconds=seconds, freshness=summary(fresh),
+        first_freshness=summary(first),
     )  # fmt: skip
+
+
+def _keep_provisional(step: Step, into: list[dict[str, np.ndarray]]) -> None:
+    """Keep what freshness needs of a step's provisional features."""
+    feats = step.tables.get("provisional_features")
+    if feats:
+        into.append({k: feats[k] for k in ("ts", "symbol", "ts_known", "ts_arrived")})

@@ -70,11 +70,21 @@ class RedisOnlineStore:
         raw = self.client.hgetall(f"{self.prefix}:{symbol}")
         if not raw:
             return None
-        return {k: (v if k in ("symbol", "ts", "ts_known") else float(v)) for k, v in raw.items()}
+        return {k: _value(k, v) for k, v in raw.items()}
 
 
 def _text(v: Any) -> str:
+    if isinstance(v, bool | np.bool_):
+        return "1" if v else "0"
     return repr(float(v)) if isinstance(v, float | np.floating) else str(v)
+
+
+def _value(key: str, text: str) -> Any:
+    """A field read back: names and ``ts*`` times as text, ``provisional`` as a bool, else
+    a float."""
+    if key == "symbol" or key.startswith("ts"):
+        return text
+    return text == "1" if key == "provisional" else float(text)
 
 
 def online_store(ttl_s: float = 600.0, url: str | None = None) -> OnlineStore:

@@ -9,6 +9,14 @@ reads its pending messages first: nothing is lost and nothing counted twice (re-
 an uncommitted message re-creates the same part of the offline store, under the same name).
 :func:`publish_session` puts a session's messages on a topic in arrival order, in batches of
 ``batch_ms`` of arrival time, then an end-of-session marker; a live feed publishes the same way.
+
+Provisional updates (the open bars every ``provisional_s`` of event time, see
+:mod:`~mi_kernel.intraday.bars`) go through the same features and model, as if the bars
+closed now, into the step's ``provisional_*`` tables, the listeners and the online store
+(``provisional: True``); never into the offline store, and never into the feature state:
+the final bar's features are the ones the bar-by-bar update gives without them. The online
+store keeps per symbol the newest bar's row, the final one superseding the provisional one
+of the same bar (a final row of an older bar does not replace a newer provisional one).
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mi_kernel.intraday.bars import BarBuilder, Columns, Emitted, frame
+from mi_kernel.intraday.bars import BarBuilder, Columns, Emitted, concat, frame
 from mi_kernel.intraday.bus import Bus, decode, encode
 from mi_kernel.intraday.config import StreamConfig
 from mi_kernel.intraday.features import INTRADAY, StreamingFeatures
@@ -31,6 +39,8 @@ from mi_kernel.intraday.store import OfflineStore, OnlineStore
 
 END = b""  # the end-of-session marker
 TABLES = ("bars", "features", "signals", "corrections", "dead_letters", "quarantine")
+#: what a step carries for the open bars: never written to the offline store
+PROVISIONAL = ("provisional_bars", "provisional_features", "provisional_signals")
 
 
 @dataclass
@@ -40,10 +50,6 @@ class Step:
 
     tables: dict[str, Columns] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
-
-
-def _concat(parts: list[Columns]) -> Columns:
-    return {k: np.concatenate([np.asarray(p[k]) for p in parts]) for k in parts[0]}
 
 
 class IntradayStream:
@@ -64,6 +70,8 @@ class IntradayStream:
         self.seq = 0
         self.listeners: list[Callable[[Step], None]] = []  # e.g. a live view
         self.buffer: dict[str, list[Columns]] = {t: [] for t in TABLES}
+        # per symbol: 2 x start of the bar last put in the online store, + 1 if final
+        self.shown = np.full(len(self.builder.symbols), -1, np.int64)
 
     @property
     def symbols(self) -> list[str]:
@@ -90,28 +98,61 @@ class IntradayStream:
                 step.tables[name] = getattr(emitted, name)
         if emitted.bars:
             step.tables["bars"] = emitted.bars
-            cols = self.features.update(emitted.bars)
-            n = len(cols["ts"])
-            stamp = np.full(n, clock()) if clock else emitted.bars["ts_known"]
-            step.tables["features"] = feats = {**cols, "ts_known": stamp}
-            if self.model is not None:
-                sig = self.model.score(cols)
-                sig["ts_known"] = np.full(len(sig["ts"]), clock() if clock else stamp[0])
-                step.tables["signals"] = sig
-            if self.online is not None:
-                self.online.put(_latest(feats, self.symbols))
-        for name, table in step.tables.items():
-            self.buffer[name].append(table)
+            self._score(step, emitted.bars, self.features.update(emitted.bars), clock, "")
+        if emitted.provisional:
+            bars = emitted.provisional
+            step.tables["provisional_bars"] = bars
+            self._score(step, bars, self.features.peek(bars), clock, "provisional_")
+        for name in TABLES:
+            if name in step.tables:
+                self.buffer[name].append(step.tables[name])
         for listener in self.listeners:
             listener(step)
         return step
+
+    def _score(self, step: Step, bars: Columns, cols: Columns,
+               clock: Callable[[], int] | None, prefix: str) -> None:  # fmt: skip
+        """Add the features (and signals) of ``bars`` to ``step`` as ``<prefix>features``
+        (``<prefix>signals``), stamped with ``clock()`` or the bars' ``ts_known``; put the
+        newest row per symbol in the online store."""
+        stamp = np.full(len(cols["ts"]), clock()) if clock else bars["ts_known"]
+        feats = {**cols, "ts_known": stamp}
+        if prefix:  # provisional: what the row holds (event time) and was delivered by
+            feats |= {"ts_as_of": bars["ts_as_of"], "ts_arrived": bars["ts_arrived"]}
+        step.tables[f"{prefix}features"] = feats
+        if self.model is not None:
+            sig = self.model.score(cols)
+            sig["ts_known"] = np.full(len(sig["ts"]), clock() if clock else stamp[0])
+            step.tables[f"{prefix}signals"] = sig
+        if self.online is not None:
+            self.online.put(self._newer(feats, provisional=bool(prefix)))
+
+    def _newer(self, feats: Columns, provisional: bool) -> list[dict[str, object]]:
+        """The last row per symbol of ``feats`` as a record, unless the online store holds a
+        newer bar's row (or this bar's final row); marks what it returns as shown."""
+        sym = np.asarray(feats["symbol"], np.int64)
+        last = sym.size - 1 - np.unique(sym[::-1], return_index=True)[1]
+        key = 2 * np.asarray(feats["ts"], np.int64)[last] + (0 if provisional else 1)
+        keep = key >= self.shown[sym[last]]
+        rows, key = last[keep], key[keep]
+        self.shown[sym[rows]] = key
+        cols: dict[str, list[Any]] = {"symbol": [self.symbols[s] for s in sym[rows]]}
+        for k, v in feats.items():
+            if k.startswith("ts"):
+                when, where = np.unique(np.asarray(v, np.int64)[rows], return_inverse=True)
+                text = [pd.Timestamp(int(t), tz="UTC").isoformat() for t in when]
+                cols[k] = [text[j] for j in where]
+            elif k != "symbol":
+                cols[k] = np.asarray(v, float)[rows].tolist()
+        cols["provisional"] = [provisional] * rows.size
+        return [dict(zip(cols, values, strict=True)) for values in zip(*cols.values(), strict=True)]
 
     def flush(self, store: OfflineStore | None) -> int:
         """Write what was produced since the last flush as part ``seq``; return rows written."""
         rows = 0
         for name, parts in self.buffer.items():
             if parts and store is not None:
-                table = frame(_concat(parts), self.symbols)
+                table = frame(concat(parts), self.symbols)
                 store.write(name, table, self.seq)
                 rows += len(table)
             parts.clear()
@@ -136,21 +177,6 @@ class IntradayStream:
         for parts in self.buffer.values():
             parts.clear()
         return self
-
-
-def _latest(feats: Columns, symbols: Sequence[str]) -> list[dict[str, object]]:
-    """The last row of each symbol, as records (symbol name, ISO times, floats)."""
-    last: dict[int, int] = {int(s): i for i, s in enumerate(feats["symbol"])}
-    out = []
-    for code, i in last.items():
-        rec: dict[str, object] = {"symbol": symbols[code]}
-        for k, v in feats.items():
-            if k.startswith("ts"):
-                rec[k] = pd.Timestamp(int(v[i]), tz="UTC").isoformat()
-            elif k != "symbol":
-                rec[k] = float(v[i])
-        out.append(rec)
-    return out
 
 
 def publish_session(bus: Bus, topic: str, ticks: np.ndarray, batch_ms: float = 100.0) -> int:
