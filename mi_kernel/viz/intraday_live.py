@@ -3,8 +3,10 @@
 Each browser session replays a synthetic session (``n_symbols`` names, the market's last day)
 at ``speed`` times real time through the in-process bus (:class:`~mi_kernel.intraday.live.
 LiveReplay`: the same consume path as ``mi run intraday``) and shows, updated twice a second:
-the ingest counters and the watermark, one symbol's bars (close and VWAP), the latest
-features per symbol (from the online store) and the latest signals. The model is the ridge
+the ingest counters and the watermark, one symbol's bars (close and VWAP, and the open bar's
+provisional close as a marker), the latest features per symbol (from the online store) and
+the latest signals, each row marked ``final`` or ``provisional`` (the open bar as of its
+``as of`` time, every 10 s of event time; its final row replaces it). The model is the ridge
 trained on the previous session's replay, and the page says it is not approved. Served
 offline (``pn.extension(inline=True)``) by ``dashboards/intraday_live.py``.
 """
@@ -47,7 +49,9 @@ class LiveState:
 
     def drain(self) -> dict[str, pd.DataFrame]:
         steps, self.pending = self.pending, []
-        out: dict[str, list[pd.DataFrame]] = {"bars": [], "signals": []}
+        out: dict[str, list[pd.DataFrame]] = {
+            "bars": [], "signals": [], "provisional_bars": [], "provisional_signals": []
+        }  # fmt: skip
         for step in steps:
             for k in COUNTERS:
                 self.counts[k] += step.counts.get(k, 0)
@@ -93,6 +97,10 @@ class LiveView:
         self.fig = figure(**opts)
         self.fig.line("ts", "close", source=self.source, legend_label="close", line_width=2)
         self.fig.line("ts", "vwap", source=self.source, legend_label="vwap", color="orange")
+        self.open_bar = ColumnDataSource({"ts": [], "close": []})
+        self.fig.scatter("ts", "close", source=self.open_bar, legend_label="open bar (provisional)",
+                         size=9, color="firebrick")  # fmt: skip
+        self.latest: pd.DataFrame | None = None  # the latest signal per symbol, final or not
         self.counters = pn.pane.Markdown("waiting for the first bars ...")
         # plain HTML tables: read-only, and replaced twice a second. (Tabulator's JavaScript
         # races a data update against its first render: "reading 'firstChild'" of null.)
@@ -109,6 +117,7 @@ class LiveView:
         mine = [b[b["symbol"] == self.pick.value] for b in self.bars]
         data = pd.concat(mine) if mine else pd.DataFrame(columns=["ts", "close", "vwap"])
         self.source.data = self._columns(data)
+        self.open_bar.data = {"ts": [], "close": []}
 
     def tick(self) -> None:
         """Show what the stream produced since the last tick."""
@@ -118,19 +127,40 @@ class LiveView:
             mine = new["bars"][new["bars"]["symbol"] == self.pick.value]
             if len(mine):
                 self.source.stream(self._columns(mine))
-        if "signals" in new:
-            last = new["signals"].drop_duplicates("symbol", keep="last")
-            cols = ["ts", "symbol", "score", "confidence", "top_features"]
-            self.signals.object = last[cols].round(6)
+        if "provisional_bars" in new:
+            mine = new["provisional_bars"][new["provisional_bars"]["symbol"] == self.pick.value]
+            if len(mine):
+                self.open_bar.data = {"ts": mine["ts"].iloc[-1:], "close": mine["close"].iloc[-1:]}
+        self._signals(new)
         rows = [r for r in (self.online.get(s) for s in self.stream.symbols) if r is not None]
         if rows:
-            self.features.object = pd.DataFrame(rows)[["symbol", "ts", *INTRADAY.columns]].round(4)
+            table = pd.DataFrame(rows)
+            table.insert(2, "bar", _marks(table))
+            self.features.object = table[["symbol", "ts", "bar", *INTRADAY.columns]].round(4)
         wm = self.stream.builder.watermark
         wm_text = pd.Timestamp(wm, tz="UTC").strftime("%H:%M:%S") if wm > 0 else "-"
         counts = " · ".join(f"{k}: {v:,}" for k, v in self.state.counts.items())
         n_bars = sum(map(len, self.bars))
         done = "" if self.live.running else " · replay finished"
         self.counters.object = f"watermark: {wm_text} UTC · bars: {n_bars:,} · {counts}{done}"
+
+    def _signals(self, new: dict[str, pd.DataFrame]) -> None:
+        """Keep the newest bar's signal per symbol, a final one over a provisional one."""
+        parts = [
+            new[name].assign(bar=state)
+            for name, state in (("signals", "final"), ("provisional_signals", "provisional"))
+            if name in new
+        ]
+        if not parts:
+            return
+        if self.latest is not None:
+            parts.insert(0, self.latest)
+        both = pd.concat(parts, ignore_index=True)
+        both["_final"] = both["bar"] == "final"
+        both = both.sort_values(["ts", "_final"], kind="stable")
+        self.latest = both.drop_duplicates("symbol", keep="last").drop(columns="_final")
+        cols = ["ts", "symbol", "bar", "score", "confidence", "top_features"]
+        self.signals.object = self.latest.sort_values("symbol")[cols].round(6)
 
     def layout(self, note: str) -> Any:
         import panel as pn
@@ -142,11 +172,22 @@ class LiveView:
             self.pick,
             pn.pane.Bokeh(self.fig, sizing_mode="stretch_width"),
             pn.Row(
-                pn.Column("### Latest features (online store)", self.features),
+                pn.Column(
+                    "### Latest features (online store; provisional = the open bar)", self.features
+                ),
                 pn.Column("### Latest signals", self.signals),
             ),
             sizing_mode="stretch_width",
         )
+
+
+def _marks(rows: pd.DataFrame) -> pd.Series:
+    """``final``, or ``provisional as of HH:MM:SS`` (the largest event time in the bar)."""
+    if "provisional" not in rows or "ts_as_of" not in rows:
+        return pd.Series("final", index=rows.index)
+    as_of = pd.to_datetime(rows["ts_as_of"], utc=True).dt.strftime("%H:%M:%S")
+    prov = rows["provisional"].fillna(False).astype(bool)
+    return ("provisional as of " + as_of).where(prov, "final")
 
 
 def build_intraday_live(n_symbols: int = 20, speed: float = 300.0) -> Any:

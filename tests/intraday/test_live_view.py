@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from mi_kernel.intraday import StreamConfig
-from mi_kernel.viz.intraday_live import LiveState
+from mi_kernel.viz.intraday_live import LiveState, _marks
 from mi_kernel.viz.serve import panel_command
 from tests.dashboards.browser import free_port, offline_page, served
 
@@ -22,6 +24,17 @@ def test_live_state_counts_what_the_steps_carry() -> None:
     state.collect(Step(counts={"accepted": 2}))
     assert state.drain() == {} and state.counts["accepted"] == 5 and state.counts["duplicate"] == 1
     assert StreamConfig().bar_seconds == 60  # the view's bars are the pipeline's
+    bar = {"ts": np.array([0]), "symbol": np.array([0]), "close": np.array([1.0])}
+    state.collect(Step(tables={"provisional_bars": bar, "bars": bar}))
+    assert set(state.drain()) == {"bars", "provisional_bars"}
+
+
+def test_rows_are_marked_final_or_provisional_as_of_their_cut() -> None:
+    rows = pd.DataFrame(
+        {"provisional": [False, True], "ts_as_of": [None, "2024-01-02T14:31:07.5+00:00"]}
+    )
+    assert _marks(rows).tolist() == ["final", "provisional as of 14:31:07"]
+    assert _marks(pd.DataFrame({"provisional": [False]})).tolist() == ["final"]
 
 
 @pytest.mark.browser
@@ -63,5 +76,6 @@ def test_the_live_view_follows_the_replay_offline(tmp_path: Path) -> None:
             p.wait_for_timeout(500)
         text = page.text()
         assert "watermark" in text and "mom_5" in text and '{"' in text
+        assert "provisional as of" in text  # the open bars, marked
         page.screenshot("intraday_live")
         page.check()
