@@ -10,6 +10,11 @@
    each query filtered by a random as-of date. The exact NumPy index (the embedded default)
    and Qdrant's local mode (``QdrantClient(location=":memory:")``, the same client API as a
    server); plus a question end to end (embed it with MiniLM, then search) on the NumPy index.
+   Chroma: a real server (``chroma run`` on 127.0.0.1, a free port, stopped by PID) through
+   :class:`mi_kernel.rag.ChromaStore`, on the same random vectors and on clustered ones (500
+   centres plus noise, queries near stored points: the neighbourhood structure embeddings
+   have, which an HNSW graph relies on); recall@5 against the exact NumPy index on the same
+   queries and as-of dates.
 3. Answer: :func:`mi_kernel.rag.answer_question` on the synthetic corpus (embed the question,
    search, embed and rank the sentences of the top passages).
 
@@ -22,6 +27,7 @@ import argparse
 import os
 import platform
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 OUT = ROOT / "benchmarks" / "rag.md"
 
 from mi_kernel.rag import (  # noqa: E402
+    ChromaStore,
     MiniLM,
     NumpyStore,
     QdrantStore,
@@ -41,6 +48,7 @@ from mi_kernel.rag import (  # noqa: E402
     index_documents,
     split_passages,
 )
+from tests.rag.chroma_server import chroma_server  # noqa: E402
 from tests.rag.corpus import make_corpus  # noqa: E402
 
 T0 = pd.Timestamp("2015-01-01", tz="UTC")
@@ -68,6 +76,12 @@ def embedding(n_docs: int, repeats: int = 3) -> list[str]:
                 f"({med * pieces.mean():,.0f} pieces/s), best {best:.1f} of {repeats} |"
             )
     return rows
+
+
+def _clustered(n: int, rng: np.random.Generator, centres: int = 500) -> np.ndarray:
+    c = rng.standard_normal((centres, 384)).astype(np.float32)
+    vecs = c[rng.integers(0, centres, n)] + 0.6 * rng.standard_normal((n, 384)).astype(np.float32)
+    return vecs / np.linalg.norm(vecs, axis=1, keepdims=True)
 
 
 def _random_passages(n: int, rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray]:
@@ -103,6 +117,50 @@ def _latency(store: object, queries: int, rng: np.random.Generator) -> tuple[flo
         store.search(q, asof, 5)  # type: ignore[attr-defined]
         times.append(time.perf_counter() - t)
     return float(np.percentile(times, 50) * 1e3), float(np.percentile(times, 95) * 1e3)
+
+
+def _recall(
+    store: object, exact: NumpyStore, v: np.ndarray, queries: int, near: bool, seed: int
+) -> tuple[float, float, float]:
+    """p50, p95 latency (ms) of ``store`` and its recall@5 against ``exact``, same queries."""
+    rng = np.random.default_rng(seed)
+    times, found = [], []
+    for _ in range(queries):
+        q = rng.standard_normal(384).astype(np.float32)
+        if near:
+            q = v[rng.integers(0, len(v))] + q * (0.5 / np.sqrt(384))  # noise of norm ~0.5
+        q /= np.linalg.norm(q)
+        asof = T0 + pd.Timedelta(days=int(rng.integers(30, 3650)))
+        t = time.perf_counter()
+        got = store.search(q, asof, 5)  # type: ignore[attr-defined]
+        times.append(time.perf_counter() - t)
+        truth = {h.payload["passage_id"] for h in exact.search(q, asof, 5)}
+        found.append(len(truth & {h.payload["passage_id"] for h in got}) / max(len(truth), 1))
+    p50, p95 = np.percentile(times, 50) * 1e3, np.percentile(times, 95) * 1e3
+    return float(p50), float(p95), float(np.mean(found))
+
+
+def chroma(n: int, queries: int) -> list[str]:
+    rows = []
+    with chroma_server(Path(tempfile.mkdtemp(prefix="mi-chroma-bench-"))) as url:
+        for kind in ("random", "clustered"):
+            rng = np.random.default_rng(0)
+            p, v = _random_passages(n, rng)
+            if kind == "clustered":
+                v = _clustered(n, rng)
+            exact = NumpyStore()
+            exact.add(p, v)
+            store = ChromaStore(url=url, collection=f"bench_{kind}")
+            t = time.perf_counter()
+            store.add(p, v)
+            add = time.perf_counter() - t
+            p50, p95, rec = _recall(store, exact, v, queries, kind == "clustered", seed=1)
+            rows.append(
+                f"| Chroma server (`chroma run`, HNSW), {n:,} {kind} vectors | add {add:.0f} s "
+                f"| query p50 {p50:.1f} ms, p95 {p95:.1f} ms, recall@5 {rec:.3f} vs exact "
+                f"({queries} queries) |"
+            )
+    return rows
 
 
 def latency(n: int, queries: int) -> list[str]:
@@ -165,9 +223,18 @@ def main() -> None:
     ap.add_argument("--passages", type=int, default=100_000)
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--docs", type=int, default=150)
+    ap.add_argument("--only-chroma", action="store_true", help="only the Chroma rows")
     args = ap.parse_args()
     before = os.getloadavg()[0]
-    rows = [*embedding(args.docs), *latency(args.passages, args.queries), *answering(140)]
+    if args.only_chroma:
+        rows = chroma(args.passages, args.queries)
+    else:
+        rows = [
+            *embedding(args.docs),
+            *latency(args.passages, args.queries),
+            *chroma(args.passages, args.queries),
+            *answering(140),
+        ]
     head = (
         f"\n## {datetime.now(UTC):%Y-%m-%d %H:%M} UTC — {platform.machine()}, "
         f"{os.cpu_count()} cores, load average {before:.1f} before, "

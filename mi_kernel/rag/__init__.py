@@ -7,7 +7,8 @@
     answer.status, answer.text, answer.sentences[0].citation
 
 Embeddings are all-MiniLM-L6-v2 computed in NumPy (:mod:`mi_kernel.rag.embed`), stored in
-an exact in-memory index or in Qdrant (:mod:`mi_kernel.rag.store`, ``MI_QDRANT_URL``). Only
+an exact in-memory index, in Chroma (:mod:`mi_kernel.rag.chroma`, embedded or a server at
+``MI_CHROMA_URL``) or in Qdrant (:mod:`mi_kernel.rag.store`, ``MI_QDRANT_URL``). Only
 passages of documents known at ``asof`` are evidence. Importing this package loads no
 weights: the model is read on first use.
 """
@@ -15,6 +16,7 @@ weights: the model is read on first use.
 from __future__ import annotations
 
 from mi_kernel.rag.answer import Summarizer, answer_question
+from mi_kernel.rag.chroma import ChromaStore
 from mi_kernel.rag.embed import MiniLM
 from mi_kernel.rag.index import (
     DocumentIndex,
@@ -34,6 +36,7 @@ from mi_kernel.rag.models import (
 from mi_kernel.rag.passages import split_passages
 from mi_kernel.rag.retrieve import retrieve
 from mi_kernel.rag.store import (
+    CHROMA_URL_ENV,
     QDRANT_URL_ENV,
     NumpyStore,
     QdrantStore,
@@ -43,10 +46,12 @@ from mi_kernel.rag.store import (
 )
 
 __all__ = [
+    "CHROMA_URL_ENV",
     "QDRANT_URL_ENV",
     "Answer",
     "AnswerSentence",
     "AnswerStatus",
+    "ChromaStore",
     "Citation",
     "DocumentIndex",
     "Embedder",

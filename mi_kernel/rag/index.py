@@ -42,6 +42,17 @@ def _default_embedder() -> Embedder:
     return MiniLM()
 
 
+def _new_index(
+    store: VectorStore | None, embedder: Embedder | None, config: RagConfig | None
+) -> DocumentIndex:
+    # `store is None`, not `store or ...`: an empty store has len 0 and is falsy
+    return DocumentIndex(
+        NumpyStore() if store is None else store,
+        embedder or _default_embedder(),
+        config or RagConfig(),
+    )
+
+
 def embed_passages(
     documents: pd.DataFrame, embedder: Embedder | None = None, config: RagConfig | None = None
 ) -> pd.DataFrame:
@@ -76,8 +87,7 @@ def index_passages(
             f"embedded passages lack columns {missing}: make them with embed_passages"
         )
     if index is None:
-        index = DocumentIndex(store or NumpyStore(), embedder or _default_embedder(),
-                              config or RagConfig())  # fmt: skip
+        index = _new_index(store, embedder, config)
     if len(passages):
         vectors = np.stack([np.asarray(v, dtype=np.float32) for v in passages["vector"]])
         index.store.add(passages.drop(columns="vector"), vectors)
@@ -116,7 +126,6 @@ def index_documents(
         :func:`~mi_kernel.rag.answer.answer_question`.
     """
     if index is None:
-        index = DocumentIndex(store or NumpyStore(), embedder or _default_embedder(),
-                              config or RagConfig())  # fmt: skip
+        index = _new_index(store, embedder, config)
     table = embed_passages(documents, index.embedder, index.config)
     return index_passages(table, index=index)

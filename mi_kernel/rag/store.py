@@ -1,10 +1,13 @@
 """Vector stores of passages, searched as of a date: what was known at ``asof``, nothing later.
 
-Two backends behind one small interface (:class:`VectorStore`):
+Three backends behind one small interface (:class:`VectorStore`):
 
 - :class:`NumpyStore` (the embedded default): an exact, in-memory cosine index; the as-of
   filter is a boolean mask on a known_at array, so a query at 100k passages is one
   matrix-vector product (see ``benchmarks/rag.md``).
+- :class:`~mi_kernel.rag.chroma.ChromaStore`: the vector database. ``url=`` (or
+  ``MI_CHROMA_URL``) is a Chroma server (``chroma run``, from the same package); ``path=``
+  or nothing is the same engine embedded in-process. HNSW, so near-exact; see its module.
 - :class:`QdrantStore`: Qdrant through ``qdrant-client``. ``url=`` (or ``MI_QDRANT_URL``)
   talks to a Qdrant server or cluster; ``path=`` or ``":memory:"`` is Qdrant's local mode,
   the same client API run in-process. The as-of filter is a payload range filter
@@ -31,6 +34,7 @@ import pandas as pd
 from mi_kernel.errors import ConfigError
 
 QDRANT_URL_ENV = "MI_QDRANT_URL"
+CHROMA_URL_ENV = "MI_CHROMA_URL"  # read by mi_kernel.rag.chroma too
 _PAYLOAD = ("passage_id", "doc_id", "start", "end", "text", "tickers", "source", "title", "ref")
 _NS = 1_000_000_000
 
@@ -239,35 +243,51 @@ class StoreBackend(StrEnum):
     """Where passages are stored."""
 
     NUMPY = "numpy"
+    CHROMA = "chroma"
     QDRANT = "qdrant"
+
+
+def _backend(backend: StoreBackend | str | None, url: str | None, path: str | None) -> StoreBackend:
+    if backend:
+        try:
+            return StoreBackend(backend)
+        except ValueError as exc:
+            raise ConfigError(
+                f"backend={backend!r}; use one of {[b.value for b in StoreBackend]}"
+            ) from exc
+    if os.environ.get(CHROMA_URL_ENV):
+        return StoreBackend.CHROMA
+    if url or path or os.environ.get(QDRANT_URL_ENV):
+        return StoreBackend.QDRANT
+    return StoreBackend.NUMPY
 
 
 def open_store(
     backend: StoreBackend | str | None = None,
     url: str | None = None,
     path: str | None = None,
-    collection: str = "mi_passages",
+    collection: str | None = None,
     dim: int = 384,
 ) -> VectorStore:
     """Open a passage store.
 
-    With no arguments: a Qdrant server if ``MI_QDRANT_URL`` is set, else the exact in-memory
-    NumPy index. ``backend="qdrant"`` without url is Qdrant's local mode at ``path``
-    (default in memory). ``collection`` and ``dim`` (vector width) name and shape a Qdrant
-    collection.
+    With no arguments: a Chroma server if ``MI_CHROMA_URL`` is set, else a Qdrant server if
+    ``MI_QDRANT_URL`` is set, else the exact in-memory NumPy index. ``backend="chroma"``
+    without url is Chroma embedded (at ``path``, or in memory); ``backend="qdrant"`` without
+    url is Qdrant's local mode (at ``path``, default in memory; a bare ``url`` or ``path``
+    means Qdrant too). ``collection`` and ``dim`` (vector width) name and shape the collection.
     """
-    url = url or os.environ.get(QDRANT_URL_ENV) or None
-    try:
-        kind = StoreBackend(backend) if backend else (
-            StoreBackend.QDRANT if url or path else StoreBackend.NUMPY)  # fmt: skip
-    except ValueError as exc:
-        raise ConfigError(
-            f"backend={backend!r}; use one of {[b.value for b in StoreBackend]}"
-        ) from exc
+    kind = _backend(backend, url, path)
     if kind is StoreBackend.NUMPY:
         if url or path:
             raise ConfigError(
-                "the numpy backend is in memory: drop url/path or use backend='qdrant'"
+                "the numpy backend is in memory: drop url/path or use backend='chroma'"
             )
         return NumpyStore()
-    return QdrantStore(url=url, path=path or ":memory:", collection=collection, dim=dim)
+    if kind is StoreBackend.CHROMA:
+        from mi_kernel.rag.chroma import ChromaStore
+
+        return ChromaStore(url=url, path=path, collection=collection, dim=dim)
+    url = url or os.environ.get(QDRANT_URL_ENV) or None
+    return QdrantStore(url=url, path=path or ":memory:", collection=collection or "mi_passages",
+                       dim=dim)  # fmt: skip

@@ -17,7 +17,8 @@ before = set(sys.modules)
 builtins.open = spy
 import mi_kernel.rag
 builtins.open = real_open
-heavy = {"qdrant_client", "tokenizers", "safetensors", "scipy", "all_minilm_l6_v2", "grpc"}
+heavy = {"qdrant_client", "chromadb", "tokenizers", "safetensors", "scipy", "all_minilm_l6_v2",
+         "grpc"}
 loaded = sorted({m.split(".")[0] for m in set(sys.modules) - before} & heavy)
 print(repr((loaded, [o for o in opened if "model.zip" in o or "minilm" in o.lower()])))
 """

@@ -1,4 +1,5 @@
-"""Stores: exact top-k by hand, Qdrant local mode agrees with it, nothing seen before known_at."""
+"""Stores: exact top-k by hand; Chroma (embedded and a real server) and Qdrant local mode
+agree with it; nothing is seen before its known_at."""
 
 from __future__ import annotations
 
@@ -11,7 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mi_kernel.errors import ConfigError
-from mi_kernel.rag import NumpyStore, QdrantStore, StoreBackend, open_store
+from mi_kernel.rag import (
+    ChromaStore,
+    NumpyStore,
+    QdrantStore,
+    StoreBackend,
+    VectorStore,
+    open_store,
+)
 
 T0 = pd.Timestamp("2024-01-01", tz="UTC")
 N = 300
@@ -47,13 +55,18 @@ def data() -> tuple[pd.DataFrame, np.ndarray]:
 
 
 @pytest.fixture(scope="module")
-def stores(data: tuple[pd.DataFrame, np.ndarray]) -> list[NumpyStore | QdrantStore]:
+def stores(data: tuple[pd.DataFrame, np.ndarray], chroma_url: str) -> list[VectorStore]:
     p, v = data
-    exact, qdrant = NumpyStore(), QdrantStore(path=":memory:", dim=8)
-    for s in (exact, qdrant):
+    made: list[VectorStore] = [
+        NumpyStore(),
+        QdrantStore(path=":memory:", dim=8),
+        ChromaStore(dim=8),  # embedded, in memory
+        ChromaStore(url=chroma_url, collection="store_tests", dim=8),  # the real server
+    ]
+    for s in made:
         s.add(p.iloc[:100], v[:100])  # two batches: adding appends
         s.add(p.iloc[100:], v[100:])
-    return [exact, qdrant]
+    return made
 
 
 def _oracle(p: pd.DataFrame, v: np.ndarray, q: np.ndarray, asof: pd.Timestamp, k: int) -> list[str]:
@@ -66,7 +79,7 @@ def _oracle(p: pd.DataFrame, v: np.ndarray, q: np.ndarray, asof: pd.Timestamp, k
 @settings(max_examples=40, deadline=None)
 @given(seconds=st.integers(-86400, 31 * 86400), k=st.integers(1, 12), seed=st.integers(0, 10**6))
 def test_no_passage_is_visible_before_its_known_at(
-    stores: list[NumpyStore | QdrantStore],
+    stores: list[VectorStore],
     data: tuple[pd.DataFrame, np.ndarray],
     seconds: int,
     k: int,
@@ -85,7 +98,7 @@ def test_no_passage_is_visible_before_its_known_at(
         np.testing.assert_allclose([h.score for h in hits], v[rows] @ q, atol=1e-5)
 
 
-def test_ticker_filter_and_payload_round_trip(stores: list[NumpyStore | QdrantStore]) -> None:
+def test_ticker_filter_and_payload_round_trip(stores: list[VectorStore]) -> None:
     q = np.ones(8, dtype=np.float32) / np.sqrt(8)
     late = T0 + pd.Timedelta(days=60)
     for s in stores:
@@ -93,6 +106,8 @@ def test_ticker_filter_and_payload_round_trip(stores: list[NumpyStore | QdrantSt
         hits = s.search(q, late, 50, tickers=["T1", "T3"])
         assert hits and all({"T1", "T3"} & set(h.payload["tickers"]) for h in hits)
         assert s.search(q, late, 5, tickers=["NOPE"]) == []
+        only = s.search(q, late, 100, tickers=["T2"])
+        assert len(only) == N // 5 and all("T2" in h.payload["tickers"] for h in only)
         assert s.search(q, T0 - pd.Timedelta(days=1), 5) == []
         h = s.search(q, late, 1)[0].payload
         assert h["passage_id"] == f"{h['doc_id']}:{h['start']}-{h['end']}"
@@ -117,7 +132,7 @@ def test_citations_carry_known_at_floored_to_the_microsecond() -> None:
 
     p, v = _passages(5, seed=4)
     p["known_at"] += pd.Timedelta(nanoseconds=789)  # below what a datetime holds
-    for store in (NumpyStore(), QdrantStore(dim=8)):
+    for store in (NumpyStore(), QdrantStore(dim=8), ChromaStore(dim=8)):
         store.add(p, v)
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # no "discarding nanoseconds" on the way
@@ -178,7 +193,12 @@ def test_a_server_url_gets_payload_indexes_on_known_at_and_tickers(
 
 def test_open_store_picks_the_backend(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("MI_QDRANT_URL", raising=False)
+    monkeypatch.delenv("MI_CHROMA_URL", raising=False)
     assert isinstance(open_store(), NumpyStore)
+    embedded = open_store("chroma", path=str(tmp_path / "c"), dim=8)
+    assert isinstance(embedded, ChromaStore) and embedded.url is None
+    with pytest.raises(ConfigError, match="http://host:port"):
+        open_store("chroma", url="chroma.internal:8000")
     assert isinstance(open_store(StoreBackend.QDRANT), QdrantStore)
     local = open_store(path=str(tmp_path / "q"))
     assert isinstance(local, QdrantStore) and local.url is None
@@ -188,3 +208,59 @@ def test_open_store_picks_the_backend(monkeypatch: pytest.MonkeyPatch, tmp_path:
         open_store("numpy", path=str(tmp_path))
     with pytest.raises(ConfigError, match="do not match"):
         NumpyStore().add(_passages(3, 0)[0], np.zeros((2, 8)))
+
+
+def test_mi_chroma_url_opens_the_server_and_an_index_answers_from_it(
+    monkeypatch: pytest.MonkeyPatch, chroma_url: str
+) -> None:
+    from mi_kernel.rag import index_passages, retrieve
+
+    monkeypatch.setenv("MI_QDRANT_URL", "http://qdrant.internal:6333")  # Chroma's comes first
+    monkeypatch.setenv("MI_CHROMA_URL", chroma_url)
+    store = open_store(collection="env_tests", dim=8)
+    assert isinstance(store, ChromaStore) and store.url == chroma_url
+    p, v = _passages(40, seed=6)
+    table = p.assign(vector=list(v))
+
+    class Fixed:  # embeds every question as the first passage's vector
+        def embed(self, texts: list[str]) -> np.ndarray:
+            return np.repeat(v[:1], len(texts), axis=0)
+
+    index = index_passages(table, store=store, embedder=Fixed())
+    again = ChromaStore(url=chroma_url, collection="env_tests", dim=8)  # another client
+    assert len(again) == 40
+    asof = p["known_at"].iloc[0]
+    got = retrieve(index, "anything", asof, k=3)
+    assert got[0].citation.doc_id == "d0"
+    assert all(pd.Timestamp(r.citation.known_at) <= asof for r in got)
+    exact = index_passages(table, embedder=Fixed())  # the NumPy index: the same passages
+    assert [r.citation.doc_id for r in retrieve(exact, "anything", asof, k=3)] == [
+        r.citation.doc_id for r in got
+    ]
+
+
+def test_chroma_persists_to_a_folder_and_upserts(
+    tmp_path: Path, data: tuple[pd.DataFrame, np.ndarray]
+) -> None:
+    p, v = data
+    s = ChromaStore(path=str(tmp_path / "c"), dim=8)
+    s.add(p.iloc[:20], v[:20])
+    s.add(p.iloc[:20], v[:20])  # same passage ids: upserted, not duplicated
+    assert len(ChromaStore(path=str(tmp_path / "c"), dim=8)) == 20
+    assert len(ChromaStore(dim=8)) == 0  # each in-memory store has its own collection
+
+
+def test_chroma_falls_back_to_the_date_filter_when_the_nearest_are_too_recent() -> None:
+    # 300 passages, the 290 nearest the query known late: the unfiltered over-fetch (up to 256)
+    # finds too few known at asof, so Chroma is asked again with known_at_ns <= asof
+    p, v = _passages(N, seed=8)
+    q = v[0]
+    order = np.argsort(-(v @ q))
+    late = np.zeros(N, dtype=bool)
+    late[order[:290]] = True
+    p["known_at"] = np.where(late, T0 + pd.Timedelta(days=40), T0)
+    p["known_at"] = pd.to_datetime(p["known_at"], utc=True)
+    store = ChromaStore(dim=8)
+    store.add(p, v)
+    hits = store.search(q, T0 + pd.Timedelta(days=1), 5)
+    assert [h.payload["passage_id"] for h in hits] == _oracle(p, v, q, T0 + pd.Timedelta(days=1), 5)
