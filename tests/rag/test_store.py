@@ -69,29 +69,44 @@ def stores(data: tuple[pd.DataFrame, np.ndarray], chroma_url: str) -> list[Vecto
     return made
 
 
-def _oracle(p: pd.DataFrame, v: np.ndarray, q: np.ndarray, asof: pd.Timestamp, k: int) -> list[str]:
+def _oracle(
+    p: pd.DataFrame,
+    v: np.ndarray,
+    q: np.ndarray,
+    asof: pd.Timestamp,
+    k: int,
+    tickers: tuple[str, ...] = (),
+) -> list[str]:
     ok = (p["known_at"] <= asof).to_numpy()
+    if tickers:
+        ok &= np.array([bool(set(t) & set(tickers)) for t in p["tickers"]])
     scores = np.where(ok, v @ q, -np.inf)
     order = np.argsort(-scores, kind="stable")[: min(k, int(ok.sum()))]
     return p["passage_id"].to_numpy()[order].tolist()
 
 
 @settings(max_examples=40, deadline=None)
-@given(seconds=st.integers(-86400, 31 * 86400), k=st.integers(1, 12), seed=st.integers(0, 10**6))
+@given(
+    seconds=st.integers(-86400, 31 * 86400),
+    k=st.integers(1, 12),
+    seed=st.integers(0, 10**6),
+    tickers=st.sampled_from([(), ("T1",), ("T2", "T4")]),
+)
 def test_no_passage_is_visible_before_its_known_at(
     stores: list[VectorStore],
     data: tuple[pd.DataFrame, np.ndarray],
     seconds: int,
     k: int,
     seed: int,
+    tickers: tuple[str, ...],
 ) -> None:
     p, v = data
     q = np.random.default_rng(seed).standard_normal(8).astype(np.float32)
     q /= np.linalg.norm(q)
     asof = T0 + pd.Timedelta(seconds=seconds)
-    expected = _oracle(p, v, q, asof, k)
+    expected = _oracle(p, v, q, asof, k, tickers)
     for s in stores:
-        hits = s.search(q, asof, k)
+        hits = s.search(q, asof, k, tickers=tickers)
         assert all(h.payload["known_at"] <= asof.timestamp() for h in hits)
         assert [h.payload["passage_id"] for h in hits] == expected, type(s).__name__
         rows = [int(h.payload["doc_id"][1:]) for h in hits]
