@@ -204,6 +204,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         n_workers=args.workers,
         cache=not args.no_cache,
         echo=lambda m: print(m, file=sys.stderr, flush=True),
+        trials=args.trials,
+        seed=args.seed,
     )
     shown = [c for c in result.variants.columns if c not in ("data_hash", "variant_id")]
     print(result.variants[shown].to_string(index=False))
@@ -215,6 +217,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         )
     else:
         print(s["note"])
+    if result.study is not None:
+        st = result.study
+        failed = sum(t["state"] != "complete" for t in st["trials"])
+        print(
+            f"study: {st['sampler']} seed {st['seed']}, {len(st['trials'])} trials "
+            f"({failed} failed); the study in sweep/study.json, its history in sweep/history.svg"
+        )
     print(f"sealed sweep run {result.run_id}")
     return 0
 
@@ -349,7 +358,8 @@ def build_parser() -> argparse.ArgumentParser:
     pipes.set_defaults(func=cmd_pipelines)
     sweep = sub.add_parser(
         "sweep",
-        help="run a pipeline over a grid of parameters (each variant a sealed run), compare them",
+        help="run a pipeline over a grid of parameters, or an Optuna study with --trials (each "
+        "variant a sealed run), compare them",
     )
     sweep.add_argument("pipeline")
     sweep.add_argument(
@@ -360,7 +370,19 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY=V1,V2",
         help="an axis of the grid: embargo=5,10; lists bracketed: estimators=[ridge],[lgbm]; "
         "mappings braced, each replacing the default whole: "
-        "costs={base: default, commission_bps: 1},{base: default, commission_bps: 5}",
+        "costs={base: default, commission_bps: 1},{base: default, commission_bps: 5}; "
+        "with --trials also a range: embargo=int:3..10, x=float:0.1..0.9, x=log:0.001..1",
+    )
+    sweep.add_argument(
+        "--trials",
+        type=int,
+        default=None,
+        metavar="N",
+        help="an Optuna study of N trials (seeded TPE, maximising the backtest Sharpe net of "
+        "costs) instead of the grid",
+    )
+    sweep.add_argument(
+        "--seed", type=int, default=0, help="the study's sampler seed (same seed, same trials)"
     )
     sweep.add_argument(
         "--dask",

@@ -42,7 +42,7 @@ def _best_has(attr: str) -> Any:
 
 
 @contextmanager
-def _quiet_optuna() -> Iterator[None]:
+def quiet_optuna() -> Iterator[None]:
     """Silence optuna's per-trial INFO logging for the block, then restore its verbosity."""
     before = optuna.logging.get_verbosity()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -174,7 +174,7 @@ class OptunaSearchCV(MetaEstimatorMixin, BaseEstimator):
         self.scorer_ = check_scoring(self.estimator, scoring=self.scoring)
         self.n_splits_ = len(folds)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        with _quiet_optuna():
+        with quiet_optuna():
             self.study_ = optuna.create_study(direction="maximize", sampler=self._sampler(seed))
             params, scores, times = self._run_trials(X, y, folds)
         self.cv_results_ = self._results(params, np.asarray(scores), np.asarray(times))

@@ -10,61 +10,96 @@ the deflated Sharpe ratio of the best variant, recomputed here over every trial 
 holds on its data, pays for the whole search. The comparison is written as a sealed ``sweep``
 run (``sweep/variants.parquet``, ``sweep/summary.json`` and, when variants were backtested, the
 chart ``sweep/comparison.svg``) whose inputs are the variants' reports.
+
+    mi sweep demo --trials 12 -p embargo=int:3..10 -p estimators=[ridge],[lgbm]
+
+is a sweep whose twelve variants an Optuna study chooses (:mod:`mi_kernel.pipeline.study`)
+instead of a grid: they run, share the cache, are sealed, counted and compared the same way,
+and the sweep run also holds the study (``sweep/study.json``) and its optimisation history
+(``sweep/history.svg``). A :class:`Plan` is the only difference between the two.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
-import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 
 from mi_kernel.errors import ConfigError, PipelineError
+from mi_kernel.pipeline.axes import grid, parse_axis, space
 from mi_kernel.pipeline.spec import notebooks_dir
+from mi_kernel.pipeline.study import StudyPlan
 from mi_kernel.runstore import RunStore
 
-#: A list value ``[a,b]`` (brackets dropped: the pipeline reads "a,b" as a list) or a mapping
-#: ``{k: v, ...}`` (kept: the pipeline reads it as YAML).
-_GROUP = re.compile(r"\[([^\]]*)\]|(\{[^}]*\})")
+
+class Plan(Protocol):
+    """Which variants a sweep runs: a grid lists them, a study chooses them as results come."""
+
+    adaptive: bool  # True: the next variants depend on the results so far
+
+    @property
+    def remaining(self) -> int: ...
+
+    def describe(self, name: str) -> str: ...
+
+    def checks(self) -> list[dict[str, str]]: ...
+
+    def next(self, room: int) -> list[dict[str, str]]: ...
+
+    def tell(self, row: Mapping[str, Any]) -> None: ...
+
+    def record(self, run_ids: Sequence[str]) -> dict[str, Any] | None: ...
 
 
-def parse_axis(pair: str) -> tuple[str, list[str]]:
-    """``key=v1,v2``, ``key=[a,b],[c]`` (list values) or ``key={a: 1},{a: 2}`` (mappings, each
-    replacing the default whole: ``{base: default, commission_bps: 5}`` for costs)
-    -> (key, values)."""
-    key, sep, text = pair.partition("=")
-    if not sep or not key.strip() or not text.strip():
-        raise ConfigError(f"sweep axis {pair!r} is not key=value[,value...] (e.g. -p embargo=5,10)")
-    text = text.strip()
-    if text[0] in "[{":
-        values = [listed or mapping for listed, mapping in _GROUP.findall(text)]
-        if _GROUP.sub("", text).strip(", ") or not values:
-            raise ConfigError(
-                f"sweep axis {pair!r}: list values are bracketed and comma-separated, "
-                "e.g. -p estimators=[ridge],[ridge,lgbm]; mappings are braced, e.g. "
-                "-p costs={base: default, commission_bps: 1},{base: default, commission_bps: 5}"
-            )
-    else:
-        values = [v.strip() for v in text.split(",")]
-    if any(v == "" for v in values) and text[0] not in "[{":
-        raise ConfigError(f"sweep axis {pair!r} has an empty value")
-    return key.strip(), values
+class GridPlan:
+    """Every combination of the axes, in the order given."""
+
+    adaptive = False
+
+    def __init__(self, axes: Sequence[str]) -> None:
+        self.variants = grid(axes)
+        if not self.variants:
+            raise ConfigError("a sweep needs at least one axis: -p key=v1,v2")
+        self._given = 0
+
+    @property
+    def remaining(self) -> int:
+        """Variants not given out yet."""
+        return len(self.variants) - self._given
+
+    def describe(self, name: str) -> str:
+        """One line saying what the sweep runs."""
+        return (
+            f"sweep of {name!r}: {len(self.variants)} variants over {', '.join(self.variants[0])}"
+        )
+
+    def checks(self) -> list[dict[str, str]]:
+        """Every variant: each is validated before any run."""
+        return list(self.variants)
+
+    def next(self, room: int) -> list[dict[str, str]]:
+        """The next ``room`` variants."""
+        batch = self.variants[self._given : self._given + room]
+        self._given += len(batch)
+        return batch
+
+    def tell(self, row: Mapping[str, Any]) -> None:
+        """Nothing: a grid does not depend on results."""
+
+    def record(self, run_ids: Sequence[str]) -> None:
+        """Nothing beyond the table."""
 
 
-def grid(axes: Sequence[str]) -> list[dict[str, str]]:
-    """Every combination of the axes (``-p`` values), in the order given."""
-    parsed = [parse_axis(a) for a in axes]
-    keys = [k for k, _ in parsed]
-    if len(set(keys)) != len(keys):
-        raise ConfigError(f"sweep axes name a parameter twice: {keys}")
-    combos = itertools.product(*(v for _, v in parsed))
-    return [dict(zip(keys, combo, strict=True)) for combo in combos]
+def plan_sweep(axes: Sequence[str], trials: int | None = None, seed: int = 0) -> Plan:
+    """The grid of ``axes``, or with ``trials`` an Optuna study of that many trials over them."""
+    if trials is None:
+        return GridPlan(axes)
+    return StudyPlan(space(axes), trials, seed)
 
 
 def _run_variant(
@@ -122,6 +157,7 @@ class SweepResult:
     run_id: str  # the sealed sweep run
     variants: pd.DataFrame
     summary: dict[str, Any]
+    study: dict[str, Any] | None = None  # a study's record (sweep/study.json); None for a grid
 
 
 def run_sweep(
@@ -134,47 +170,75 @@ def run_sweep(
     cache: bool = True,
     echo: Callable[[str], None] | None = None,
     serial: bool = False,
+    trials: int | None = None,
+    seed: int = 0,
 ) -> SweepResult:
-    """Run pipeline ``name`` over the grid ``axes`` (``key=v1,v2`` strings) and compare.
+    """Run pipeline ``name`` over ``axes`` (``-p`` strings) and compare the variants.
 
-    Every variant is validated before any run starts; the first runs here and fills the step
-    cache, the rest run on a Dask cluster (``dask``: scheduler address; default a LocalCluster
-    of ``n_workers`` processes on 127.0.0.1). ``serial`` runs every variant here, one after
-    another (the same runs: the reference the cluster path is tested against). A failed
-    variant stays in the table as failed.
+    The variants are the grid of the axes or, with ``trials``, that many chosen by a seeded
+    Optuna study (``seed``; range axes such as ``embargo=int:3..10`` allowed): see
+    :mod:`mi_kernel.pipeline.study`. Every axis value is validated before any run starts; the
+    first variant runs here and fills the step cache, the rest run on a Dask cluster
+    (``dask``: scheduler address; default a LocalCluster of ``n_workers`` processes on
+    127.0.0.1), a study's in batches of the cluster's worker slots. ``serial`` runs every
+    variant here, one after another (the same runs: the reference the cluster path is tested
+    against). A failed variant stays in the table as failed.
     """
-    from mi_kernel.cluster import dask_client
-
     say = echo or (lambda _m: None)
     store = store or RunStore()
     folder = folder or notebooks_dir()
-    variants = grid(axes)
-    if not variants:
-        raise ConfigError("a sweep needs at least one axis: -p key=v1,v2")
+    plan = plan_sweep(axes, trials, seed)
     from mi_kernel.pipeline.validate import validate_pipeline
 
-    for v in variants:
+    for v in plan.checks():
         validate_pipeline(name, v, folder)  # a bad parameter or value: before any run
-    args = (str(store.root), str(folder), cache)
-    say(f"sweep of {name!r}: {len(variants)} variants over {', '.join(variants[0])}")
-    results = [_run_variant(name, variants[0], *args)]
-    say(f"  [1/{len(variants)}] {variants[0]} -> {results[0]['run_id']} ({results[0]['status']})")
-    if serial:
-        for i, v in enumerate(variants[1:], start=2):
-            results.append(_run_variant(name, v, *args))
-            say(f"  [{i}/{len(variants)}] {v} -> {results[-1]['run_id']} ({results[-1]['status']})")
-    elif len(variants) > 1:
-        with dask_client(dask, n_workers=n_workers) as client:
-            rest = variants[1:]
-            futures = [client.submit(_run_variant, name, v, *args, pure=False) for v in rest]
-            for i, f in enumerate(futures, start=2):
-                m = f.result()
-                results.append(m)
-                say(f"  [{i}/{len(variants)}] {variants[i - 1]} -> {m['run_id']} ({m['status']})")
-    table = pd.DataFrame([_row(store, v, m) for v, m in zip(variants, results, strict=True)])
+    say(plan.describe(name))
+    rows = _drive(
+        name, plan, store, (str(store.root), str(folder), cache), dask, n_workers, serial, say
+    )
+    table = pd.DataFrame(rows)
     summary = _verdict(store, table)
-    run_id = _seal(store, name, axes, table, summary)
-    return SweepResult(run_id, table, summary)
+    study = plan.record(list(table["run_id"]))
+    run_id = _seal(store, name, axes, table, summary, study)
+    return SweepResult(run_id, table, summary, study)
+
+
+def _drive(
+    name: str,
+    plan: Plan,
+    store: RunStore,
+    args: tuple[str, str, bool],
+    dask: str | None,
+    n_workers: int,
+    serial: bool,
+    say: Callable[[str], None],
+) -> list[dict[str, Any]]:
+    """Run the plan's variants (the first here, then batches on the cluster); their rows."""
+    from mi_kernel.cluster import dask_client
+
+    total = plan.remaining
+    rows: list[dict[str, Any]] = []
+
+    def done(variant: dict[str, str], m: dict[str, Any]) -> None:
+        rows.append(_row(store, variant, m))
+        plan.tell(rows[-1])
+        sharpe = rows[-1].get("sharpe")
+        value = f", Sharpe {sharpe:.2f}" if isinstance(sharpe, int | float) else ""
+        say(f"  [{len(rows)}/{total}] {variant} -> {m['run_id']} ({m['status']}{value})")
+
+    for v in plan.next(1):
+        done(v, _run_variant(name, v, *args))
+    if serial or not plan.remaining:
+        while batch := plan.next(1):
+            done(batch[0], _run_variant(name, batch[0], *args))
+        return rows
+    with dask_client(dask, n_workers=n_workers) as client:
+        slots = max(1, sum(client.nthreads().values()))
+        while batch := plan.next(slots if plan.adaptive else plan.remaining):
+            futures = [client.submit(_run_variant, name, v, *args, pure=False) for v in batch]
+            for v, f in zip(batch, futures, strict=True):
+                done(v, f.result())
+    return rows
 
 
 def _verdict(store: RunStore, table: pd.DataFrame) -> dict[str, Any]:
@@ -208,9 +272,17 @@ def _verdict(store: RunStore, table: pd.DataFrame) -> dict[str, Any]:
 
 
 def _seal(
-    store: RunStore, name: str, axes: Sequence[str], table: pd.DataFrame, summary: dict[str, Any]
+    store: RunStore,
+    name: str,
+    axes: Sequence[str],
+    table: pd.DataFrame,
+    summary: dict[str, Any],
+    study: dict[str, Any] | None,
 ) -> str:
-    ctx = store.start("sweep", {"pipeline": name, "axes": list(axes)})
+    parameters: dict[str, Any] = {"pipeline": name, "axes": list(axes)}
+    if study is not None:
+        parameters |= {"trials": study["n_trials"], "seed": study["seed"]}
+    ctx = store.start("sweep", parameters)
     for run_id in table["run_id"]:
         for rel in ("manifest.json",):
             ctx.record_run_input(f"{run_id}:{rel}", f"run://{run_id}/{rel}")
@@ -221,7 +293,14 @@ def _seal(
     chart = comparison_svg(table, summary)
     if chart is not None:
         ctx.path("sweep/comparison.svg").write_text(chart, encoding="utf-8")
+    if study is not None:
+        from mi_kernel.viz.sweep import history_svg
+
+        ctx.write_json(study, "sweep/study.json")
+        history = history_svg(study)
+        if history is not None:
+            ctx.path("sweep/history.svg").write_text(history, encoding="utf-8")
     return store.seal(ctx.run_id).run_id
 
 
-__all__ = ["SweepResult", "grid", "parse_axis", "run_sweep"]
+__all__ = ["GridPlan", "Plan", "SweepResult", "grid", "parse_axis", "plan_sweep", "run_sweep"]
