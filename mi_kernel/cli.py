@@ -194,6 +194,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from mi_kernel.pipeline.sweep import run_sweep
     from mi_kernel.runstore import RunStore
 
+    if args.seed is not None and args.trials is None:
+        raise MIError(f"--seed {args.seed} seeds a study: give --trials N too (a grid has no seed)")
     store = RunStore(args.runs_root)
     result = run_sweep(
         args.pipeline,
@@ -205,7 +207,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         cache=not args.no_cache,
         echo=lambda m: print(m, file=sys.stderr, flush=True),
         trials=args.trials,
-        seed=args.seed,
+        seed=args.seed or 0,
     )
     shown = [c for c in result.variants.columns if c not in ("data_hash", "variant_id")]
     print(result.variants[shown].to_string(index=False))
@@ -382,7 +384,10 @@ def build_parser() -> argparse.ArgumentParser:
         "costs) instead of the grid",
     )
     sweep.add_argument(
-        "--seed", type=int, default=0, help="the study's sampler seed (same seed, same trials)"
+        "--seed",
+        type=int,
+        default=None,
+        help="the study's sampler seed (default 0; the same seed suggests the same trials)",
     )
     sweep.add_argument(
         "--dask",

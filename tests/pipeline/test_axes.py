@@ -62,6 +62,7 @@ def test_a_range_needs_a_study() -> None:
         (["-p", "embargo=int:10..3", "--trials", "3"], "write -p embargo=int:3..10"),
         (["-p", "embargo=int:3..10"], "is a range: search it with --trials N"),
         (["-p", "embargo=int:3..10", "--trials", "0"], "--trials 0: a study runs at least one"),
+        (["-p", "embargo=5,10", "--seed", "3"], "--seed 3 seeds a study: give --trials N too"),
     ],
 )
 def test_mi_sweep_refuses_a_bad_study_in_one_line_before_any_run(
