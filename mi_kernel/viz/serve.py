@@ -25,6 +25,8 @@ VOILA_DENY = ("jupyterlab-jupytext", "@pyviz/jupyterlab_pyviz", "jupyterlab-plot
 #: page then links the script instead of carrying it inline in a JSON output it must parse
 #: and evaluate.
 SCRIPTS = "_scripts"
+#: seconds a visitor's kernel with no page connected may stay idle before it is shut down
+CULL_IDLE_S = 600
 SCRIPTS_URL = f"/voila/files/{SCRIPTS}/"
 
 
@@ -57,7 +59,11 @@ def voila_command(port: int, pool: int = 2) -> tuple[list[str], dict[str, str]]:
     scripts = d / SCRIPTS
     scripts.mkdir(exist_ok=True)
     cmd = [
-        _bin("voila"),
+        # Voila with its kernel replies waited for in slices (a lost ZMQ wake-up otherwise
+        # leaves about one page in ten unfinished): mi_kernel.viz.voila_server
+        sys.executable,
+        "-m",
+        "mi_kernel.viz.voila_server",
         str(d / VOILA_DASHBOARD),
         "--no-browser",
         "--Voila.ip=127.0.0.1",
@@ -69,6 +75,11 @@ def voila_command(port: int, pool: int = 2) -> tuple[list[str], dict[str, str]]:
         # opens at once instead of after the notebook has executed
         "--preheat_kernel=True",
         f"--pool_size={pool}",
+        # a visitor's kernel (~400 MB) is shut down when the page closes; one whose page
+        # vanished without saying so (a crashed tab, a headless browser) is shut down after
+        # ten idle minutes with no page connected
+        f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_S}",
+        "--MappingKernelManager.cull_interval=60",
         *(f"--VoilaConfiguration.extension_denylist={e}" for e in VOILA_DENY),
         # /voila/files/ serves dashboards/, and of it only the kernels' scripts
         f"--VoilaConfiguration.file_allowlist={SCRIPTS}/[0-9a-f]{{64}}\\.js",

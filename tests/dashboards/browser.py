@@ -52,8 +52,8 @@ def free_port() -> int:
 def _patience(deadline: float) -> float:
     """How long one request may wait: Voila answers a visitor once a kernel has run the
     dashboard, and a visitor who hangs up has still used that kernel, so short timeouts on a
-    loaded machine hang up on every kernel in turn; but a rare preheated render never finishes
-    (Voila), so one request does not wait for ever either: 10 to 60 s."""
+    loaded machine hang up on every kernel in turn; one request does not wait for ever either:
+    10 to 60 s."""
     return min(60.0, max(10.0, deadline - time.monotonic()))
 
 
