@@ -4,10 +4,12 @@ One code path for a replay and a live feed: messages (``TICK_DTYPE`` records) ar
 to a bus topic in batches (:func:`publish_session`), and :func:`consume` feeds them to an
 :class:`IntradayStream` (a :class:`BarBuilder` with its quality gate and watermarks,
 :class:`StreamingFeatures`, an :class:`IntradayModel`, an online store), committing its
-checkpoint with the bus's acknowledgements and writing parts of the offline store. The bus is
-in process by default (:class:`MemoryBus`) or Redis Streams (:class:`RedisBus`); the Kafka
-adapter is described in :mod:`mi_kernel.intraday.kafka`. Importing this package starts
-nothing and connects to nothing.
+checkpoint with the bus's acknowledgements and writing parts of the offline store. Bars still
+open are shown every ``StreamConfig.provisional_s`` of event time as provisional (with their
+features and signals, in the online store and to listeners, never in the offline store).
+The bus is in process by default (:class:`MemoryBus`) or Redis Streams (:class:`RedisBus`);
+the Kafka adapter is described in :mod:`mi_kernel.intraday.kafka`. Importing this package
+starts nothing and connects to nothing.
 """
 
 from mi_kernel.intraday.bars import BarBuilder, Emitted, frame

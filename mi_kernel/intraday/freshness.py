@@ -23,7 +23,7 @@ def delays(ticks: np.ndarray, features: pd.DataFrame, symbols: list[str], bar_se
     out), ``ts_arrived`` for provisional rows (the latest arrival time the stream had
     processed when it made the row).
     """
-    trades = _clean_trades(ticks)
+    trades = clean_trades(ticks)
     out = np.full(trades.size, np.nan)
     if trades.size == 0 or len(features) == 0:
         return out
@@ -79,7 +79,8 @@ def summary(seconds: np.ndarray) -> dict[str, float]:
             "p99_s": float(p99), "max_s": float(seconds.max())}  # fmt: skip
 
 
-def _clean_trades(ticks: np.ndarray) -> np.ndarray:
+def clean_trades(ticks: np.ndarray) -> np.ndarray:
+    """The trades freshness is measured on: clean or late, first deliveries (in order)."""
     clean = np.isin(ticks["truth"], [TickTruth.CLEAN, TickTruth.LATE])
     return ticks[clean & (ticks["kind"] == TickKind.TRADE)]
 
