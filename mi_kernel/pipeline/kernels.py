@@ -12,6 +12,7 @@ from __future__ import annotations
 import atexit
 import shutil
 import tempfile
+import time
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -23,10 +24,50 @@ KERNEL = "python3"
 PRELOAD = "import pandas, holoviews, mi_kernel, mi_kernel.tools, mi_kernel.viz"
 
 
+#: the longest one poll of a kernel socket waits before looking at the socket directly (s)
+SLICE = 0.25
+
+
+def patch_kernel_channels() -> None:
+    """Make jupyter_client's asyncio channels wait for a message in slices (idempotent).
+
+    nbclient waits for a cell's reply with one asyncio poll of the kernel's ZMQ socket, with
+    no timeout unless the cell has one. ZMQ signals readiness on an edge-triggered file
+    descriptor, and with several kernel clients in one event loop that edge is now and then
+    consumed without waking the poll: the reply sits in the socket, the kernel is idle, and the
+    wait never ends (seen in Voila, about one page in ten on a loaded 2-core machine, with
+    pyzmq 27.3, jupyter_client 8.10, nbclient 0.11 and ipykernel 7 or 6). Sliced, each poll
+    lasts at most :data:`SLICE` seconds, and pyzmq ends a poll that times out with a direct
+    ``zmq_poll`` of the socket, which sees a waiting message whether or not its edge was seen.
+    """
+    from queue import Empty
+
+    from jupyter_client.channels import AsyncZMQSocketChannel
+
+    if getattr(AsyncZMQSocketChannel.get_msg, "_mi_sliced", False):
+        return
+
+    async def get_msg(self: Any, timeout: float | None = None) -> dict[str, Any]:
+        """Gets a message if there is one that is ready (waiting at most ``timeout`` s)."""
+        assert self.socket is not None
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = SLICE if deadline is None else max(0.0, deadline - time.monotonic())
+            if await self.socket.poll(int(min(SLICE, left) * 1000)):
+                return await self._recv()  # type: ignore[no-any-return]
+            if deadline is not None and time.monotonic() >= deadline:
+                raise Empty
+
+    get_msg._mi_sliced = True  # type: ignore[attr-defined]
+    AsyncZMQSocketChannel.get_msg = get_msg  # type: ignore[method-assign]
+
+
 def ipc_kernel_manager() -> type:
     """A kernel manager talking to its kernel over local IPC sockets: no TCP port is opened."""
     from jupyter_client.manager import AsyncKernelManager
     from traitlets import CaselessStrEnum, default
+
+    patch_kernel_channels()  # the steps' kernel clients never wait on a lost wake-up
 
     class IPCKernelManager(AsyncKernelManager):  # type: ignore[misc]
         transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)

@@ -9,43 +9,17 @@ in the socket and the poll waits for ever: the kernel is idle, the page stays on
 of 3" and Voila never finishes it (measured: about 1 render in 10 on a loaded 2-core machine,
 with ipykernel 7 and 6 alike; pyzmq 27.3, jupyter_client 8.10, nbclient 0.11).
 
-Here the wait is sliced: each poll lasts at most :data:`SLICE` seconds, and pyzmq ends a poll
-that times out with a direct ``zmq_poll`` of the socket, which sees a waiting message whether
-or not its edge was seen. A missed wake-up costs at most a slice instead of the page.
+Here the wait is sliced (:func:`mi_kernel.pipeline.kernels.patch_kernel_channels`, which the
+pipeline's kernels use too): a missed wake-up costs at most a quarter second, not the page.
 """
 
 from __future__ import annotations
 
 import sys
-import time
-from typing import Any
 
-#: the longest one poll of a kernel socket waits before looking at the socket directly (s)
-SLICE = 0.25
+from mi_kernel.pipeline.kernels import SLICE, patch_kernel_channels
 
-
-def patch_kernel_channels() -> None:
-    """Make jupyter_client's asyncio channels wait for a message in slices (idempotent)."""
-    from queue import Empty
-
-    from jupyter_client.channels import AsyncZMQSocketChannel
-
-    if getattr(AsyncZMQSocketChannel.get_msg, "_mi_sliced", False):
-        return
-
-    async def get_msg(self: Any, timeout: float | None = None) -> dict[str, Any]:
-        """Gets a message if there is one that is ready (waiting at most ``timeout`` s)."""
-        assert self.socket is not None
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            left = SLICE if deadline is None else max(0.0, deadline - time.monotonic())
-            if await self.socket.poll(int(min(SLICE, left) * 1000)):
-                return await self._recv()  # type: ignore[no-any-return]
-            if deadline is not None and time.monotonic() >= deadline:
-                raise Empty
-
-    get_msg._mi_sliced = True  # type: ignore[attr-defined]
-    AsyncZMQSocketChannel.get_msg = get_msg  # type: ignore[method-assign]
+__all__ = ["SLICE", "main", "patch_kernel_channels"]
 
 
 def main(argv: list[str] | None = None) -> int:
