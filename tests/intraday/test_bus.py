@@ -64,7 +64,7 @@ def test_replay_through_the_bus_is_the_builder_on_the_same_batches(ticks, sessio
     bus = MemoryBus()
     n = publish_session(bus, "ticks", ticks, batch_ms=60_000)
     stream = _stream(session_day)
-    assert consume(bus, "ticks", "g", "c", stream, OfflineStore(tmp_path)) == n
+    assert consume(bus, "ticks", "g", "c", stream, OfflineStore(tmp_path), commit_every=100) == n
     direct = _stream(session_day)
     bars, k = [], 0
     for k in range(1, bus.length("ticks") + 1):  # noqa: B007 - k counts the messages
@@ -104,7 +104,8 @@ def test_a_killed_consumer_resumes_without_loss_or_double_counting(
 
     memory = MemoryBus()
     publish_session(memory, topic, ticks, batch_ms=60_000)
-    consume(memory, topic, "g", "c1", _stream(session_day), OfflineStore(tmp_path / "once"))
+    once = OfflineStore(tmp_path / "once")
+    consume(memory, topic, "g", "c1", _stream(session_day), once, commit_every=100)
     got, want = _tables(store), _tables(tmp_path / "once")
     for name in want:
         assert len(want[name]) > 0 or name == "corrections", name

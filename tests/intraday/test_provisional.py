@@ -116,7 +116,7 @@ def _replay(ticks, session_day, root, provisional_s):
     steps: list[Step] = []
     stream.listeners.append(steps.append)
     bus = MemoryBus()
-    publish_session(bus, "t", ticks, batch_ms=1000)
+    publish_session(bus, "t", ticks, batch_ms=2000)  # 2-3 batches per provisional update
     consume(bus, "t", "g", "c", stream, OfflineStore(root), commit_every=1000)
     return stream, steps, {name: OfflineStore(root).read(name) for name in TABLES}
 
