@@ -26,7 +26,7 @@ from mi_kernel.intraday import (
     frame,
     publish_session,
 )
-from mi_kernel.intraday.stream import TABLES, Step
+from mi_kernel.intraday.stream import PROVISIONAL, TABLES, Step
 from tests.intraday.conftest import NOISY
 from tests.intraday.test_watermarks import CONFIG, T0, S, batch, quote, trade
 
@@ -133,7 +133,7 @@ def test_provisional_updates_leave_the_stored_session_as_it_was(streamed) -> Non
     (_, steps, on), (_, off_steps, off) = streamed
     assert sum("provisional_features" in s.tables for s in steps) > 500
     assert sum("provisional_signals" in s.tables for s in steps) > 100
-    assert not any(k.startswith("provisional") for s in off_steps for k in s.tables)
+    assert not any(k in PROVISIONAL for s in off_steps for k in s.tables)
     for name in TABLES:  # bars, features, signals, corrections, ... : the same, bit for bit
         assert len(off[name]) > 0, name
         pd.testing.assert_frame_equal(on[name], off[name], obj=name, check_exact=True)
