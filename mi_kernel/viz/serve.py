@@ -19,7 +19,12 @@ VOILA_DASHBOARD = "stakeholder.ipynb"
 #: Voila's JupyterLab extensions that do not load in Voila (they need Lab's document manager)
 #: and would only log errors in the page, and those the dashboard never uses but every visitor
 #: would download and evaluate (Plotly's renderer alone is 4.8 MB; anywidget 0.4 MB).
-VOILA_DENY = ("jupyterlab-jupytext", "@pyviz/jupyterlab_pyviz", "jupyterlab-plotly")
+VOILA_DENY = (
+    "jupyterlab-jupytext",
+    "@pyviz/jupyterlab_pyviz",
+    "jupyterlab-plotly",
+    "anywidget",
+)
 #: Where the dashboard's kernels store the plotting JavaScript (Bokeh, Panel: ~6 MB), once,
 #: by content hash (in dashboards/, which Voila serves at ``/voila/files/``; git-ignored). The
 #: page then links the script instead of carrying it inline in a JSON output it must parse
