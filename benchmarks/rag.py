@@ -142,7 +142,10 @@ def _recall(
 
 def chroma(n: int, queries: int) -> list[str]:
     rows = []
-    with chroma_server(Path(tempfile.mkdtemp(prefix="mi-chroma-bench-"))) as url:
+    with (
+        tempfile.TemporaryDirectory(prefix="mi-chroma-bench-") as folder,
+        chroma_server(Path(folder)) as url,
+    ):
         for kind in ("random", "clustered"):
             rng = np.random.default_rng(0)
             p, v = _random_passages(n, rng)
