@@ -47,7 +47,15 @@ class IntegrityError(RunError):
 
 
 class PipelineError(MIError):
-    """A pipeline step failed; the message names the notebook and cell."""
+    """A pipeline step failed; the message names the notebook and cell, and ``run_id`` the
+    failed run kept (``None`` when the failure came before a run existed)."""
+
+    def __init__(self, message: str, run_id: str | None = None) -> None:
+        super().__init__(message)
+        self.run_id = run_id
+
+    def __reduce__(self) -> tuple[type, tuple[str, str | None]]:  # keeps run_id across pickling
+        return (type(self), (str(self), self.run_id))
 
 
 class ComplianceError(MIError):

@@ -407,6 +407,7 @@ def run_pipeline(
     if failure:
         raise PipelineError(
             f"{failure}. The run {ctx.run_id} is kept, marked failed; open "
-            f"{store.sealed_dir(ctx.run_id)}/notebooks/ to see the failing cell"
+            f"{store.sealed_dir(ctx.run_id)}/notebooks/ to see the failing cell",
+            run_id=ctx.run_id,
         )
     return manifest

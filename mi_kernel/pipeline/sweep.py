@@ -116,8 +116,10 @@ def _run_variant(
         )
         out = m.model_dump(mode="json")
     except PipelineError as exc:
-        latest = max(store.runs(), key=lambda m: m.sealed)
-        out = latest.model_dump(mode="json") | {"error": str(exc)}
+        if exc.run_id is None:  # failed before its run existed: nothing to compare
+            raise
+        # this variant's own failed run (others may be sealing beside it on the cluster)
+        out = store.manifest(exc.run_id).model_dump(mode="json") | {"error": str(exc)}
     return out | {"wall_seconds": time.perf_counter() - t0}
 
 

@@ -102,3 +102,36 @@ def test_a_demo_sweep_counts_every_variant_as_a_trial(
     assert s["best"] == best["run_id"] and s["trials"] >= best["trials (in its run)"]
     chart = (store.sealed_dir(result.run_id) / "sweep/comparison.svg").read_text()
     assert f"over {s['trials']} trials" in chart and "costs=" in chart
+
+
+def test_a_failed_variant_reports_its_own_run_not_the_latest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Variants seal side by side on a cluster: a failed one is its own run, whichever sealed
+    last; a failure before any run existed is raised, not pinned on another variant."""
+    import pickle
+
+    from mi_kernel.errors import PipelineError
+    from mi_kernel.pipeline import runner, sweep
+
+    store = RunStore(tmp_path / "runs")
+    failed = store.start("unit", {})
+    store.seal(failed.run_id, status="failed", error="boom")
+    later = store.start("unit", {})  # another variant, sealed after it
+    store.seal(later.run_id)
+
+    def fails(*args: object, **kw: object) -> None:
+        raise PipelineError("step x failed", run_id=failed.run_id)
+
+    monkeypatch.setattr(runner, "run_pipeline", fails)
+    out = sweep._run_variant("unit", {}, str(store.root), str(tmp_path), cache=True)
+    assert out["run_id"] == failed.run_id and out["status"] == "failed"
+    assert "step x failed" in out["error"]
+    assert pickle.loads(pickle.dumps(PipelineError("m", run_id="r"))).run_id == "r"
+
+    def fails_early(*args: object, **kw: object) -> None:
+        raise PipelineError("no run yet")
+
+    monkeypatch.setattr(runner, "run_pipeline", fails_early)
+    with pytest.raises(PipelineError, match="no run yet"):
+        sweep._run_variant("unit", {}, str(store.root), str(tmp_path), cache=True)
