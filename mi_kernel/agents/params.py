@@ -243,6 +243,12 @@ class IntradayParams(AgentParams):
     allowed_lateness_s: float = Field(
         default=5.0, ge=0.0, description="a bar is emitted this long after its end (watermark)"
     )
+    provisional_s: float = Field(
+        default=10.0,
+        ge=0.0,
+        description="event-time seconds between provisional updates of the open bars "
+        "(their features and signals as if they closed now); 0 = final bars only",
+    )
     batch_ms: float = Field(
         default=250.0, gt=0.0, description="arrival time each bus message of the replay covers"
     )
