@@ -196,6 +196,24 @@ def drift(a: RunData, b: RunData | None = None) -> tuple[pd.DataFrame, str]:
     return table, what
 
 
+#: Sealed runs never change, so what a server reads or computes from one is kept for the next
+#: visitor (a few runs' worth, oldest dropped): the IC table alone is ~0.45 s a page.
+_KEPT: dict[tuple[Any, ...], Any] = {}
+KEEP = 16
+
+
+def _kept(key: tuple[Any, ...], make: Any) -> Any:
+    if key not in _KEPT:
+        if len(_KEPT) >= KEEP:
+            _KEPT.pop(next(iter(_KEPT)))
+        _KEPT[key] = make()
+    return _KEPT[key]
+
+
+def _sealed_run(store: RunStore, run_id: str) -> RunData:
+    return _kept(("run", str(store.root), run_id), lambda: load_run(store, run_id))  # type: ignore[no-any-return]
+
+
 class Workbench:
     """Widgets and state of the workbench over one runs root."""
 
@@ -226,7 +244,7 @@ class Workbench:
         if not self.run.value:
             self.tabs[:] = [("Workbench", f"No sealed research run under `{self.store.root}`.")]
             return
-        self.data = load_run(self.store, self.run.value)
+        self.data = _sealed_run(self.store, self.run.value)
         meta = json.loads((self.store.sealed_dir(self.run.value) / "_meta/run.json").read_text())
         sectors = data.load_sectors(meta["parameters"].get("sector_source", "sp500_ohlcv"))
         self.sector_map = dict(zip(sectors["symbol"], sectors["sector"], strict=True))
@@ -256,7 +274,15 @@ class Workbench:
         feats = (
             run.features if symbols is None else run.features[run.features["symbol"].isin(symbols)]
         )
-        ic = ic_by_feature(run, symbols)
+        ic = _kept(
+            (
+                "ic",
+                str(self.store.root),
+                run.run_id,
+                None if symbols is None else frozenset(symbols),
+            ),
+            lambda: ic_by_feature(run, symbols),
+        )
         values = feats[feature].dropna()
         lo, hi = values.quantile([0.01, 0.99])  # the tails are said, not drawn
         missing = 1 - len(values) / max(len(feats), 1)
@@ -290,9 +316,12 @@ class Workbench:
         other = (
             None
             if self.other.value in (None, run.run_id)
-            else load_run(self.store, self.other.value)
+            else _sealed_run(self.store, self.other.value)
         )
-        table, what = drift(run, other)
+        table, what = _kept(
+            ("drift", str(self.store.root), run.run_id, other and other.run_id),
+            lambda: drift(run, other),
+        )
         flagged = int(table["drift"].sum())
         drift_view = pn.Column(
             pn.pane.Markdown(
