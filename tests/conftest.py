@@ -53,9 +53,14 @@ def demo(tmp_path_factory: pytest.TempPathFactory, _isolated_cache: None) -> tup
 @pytest.fixture(autouse=True, scope="session")
 def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Synthetic markets are generated into a per-worker cache, never the user's; signing keys
-    live in a per-worker folder, never ~/.config/mi."""
+    live in a per-worker folder, never ~/.config/mi. Module and session fixtures (which run
+    before the per-test isolation below) get a per-worker runs root and witness too: `make
+    test` exports the project's MI_WITNESS_DIR, and a fixture's ledger checkpointed there made
+    the next `make demo` report the project's ledger as rewritten."""
     os.environ["MI_CACHE_DIR"] = str(tmp_path_factory.mktemp("mi-cache"))
     os.environ["MI_KEYS_DIR"] = str(tmp_path_factory.mktemp("mi-keys"))
+    os.environ["MI_RUNS_ROOT"] = str(tmp_path_factory.mktemp("mi-runs"))
+    os.environ["MI_WITNESS_DIR"] = str(tmp_path_factory.mktemp("mi-witness"))
     os.environ["MI_IDENTITY"] = "ada"  # the researcher of roles.yml (module fixtures too)
 
 
