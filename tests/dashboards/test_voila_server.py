@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from jupyter_client.channels import AsyncZMQSocketChannel
 
-from mi_kernel.viz import voila_server
+from mi_kernel.pipeline import kernels
 from mi_kernel.viz.serve import voila_command
 
 
@@ -46,23 +46,23 @@ def _channel(socket: _LostWakeUp) -> Any:
 
 
 def test_a_reply_with_a_lost_wake_up_is_read_within_a_slice() -> None:
-    voila_server.patch_kernel_channels()
+    kernels.patch_kernel_channels()
     socket = _LostWakeUp(ready_at=time.monotonic() + 0.3)
     t0 = time.monotonic()
     msg = asyncio.run(asyncio.wait_for(_channel(socket).get_msg(timeout=None), 10))
     assert msg == {"msg_type": "execute_reply"}
-    assert time.monotonic() - t0 < 0.3 + 2 * voila_server.SLICE
-    assert None not in socket.polls and max(socket.polls) <= voila_server.SLICE * 1000
+    assert time.monotonic() - t0 < 0.3 + 2 * kernels.SLICE
+    assert None not in socket.polls and max(socket.polls) <= kernels.SLICE * 1000
 
 
 def test_a_timeout_is_still_a_timeout() -> None:
-    voila_server.patch_kernel_channels()
-    voila_server.patch_kernel_channels()  # idempotent
+    kernels.patch_kernel_channels()
+    kernels.patch_kernel_channels()  # idempotent
     socket = _LostWakeUp(ready_at=None)
     t0 = time.monotonic()
     with pytest.raises(Empty):
         asyncio.run(_channel(socket).get_msg(timeout=0.6))
-    assert 0.55 < time.monotonic() - t0 < 0.6 + 2 * voila_server.SLICE
+    assert 0.55 < time.monotonic() - t0 < 0.6 + 2 * kernels.SLICE
 
 
 def test_mi_dashboards_runs_voila_through_the_patched_server_and_culls_lost_kernels() -> None:
