@@ -51,11 +51,15 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, st
     """A runs root with one sealed training run; tests copy it (``fresh``)."""
     root = tmp_path_factory.mktemp("trained") / "runs"
     witness = root.parent / "witness"
+    before = os.environ.get("MI_WITNESS_DIR")
     os.environ["MI_WITNESS_DIR"] = str(witness)
     try:
         version = train_into(RunStore(root))
-    finally:
-        os.environ.pop("MI_WITNESS_DIR", None)
+    finally:  # the per-worker witness of tests/conftest.py again, not none
+        if before is None:
+            os.environ.pop("MI_WITNESS_DIR", None)
+        else:
+            os.environ["MI_WITNESS_DIR"] = before
     yield root, version
     _writable(root.parent)
 
